@@ -1,0 +1,67 @@
+# s3pot — the two commands of the README:
+#   make repro   set everything up (venv, packages, data/) and run the default pipeline (`dvc repro`)
+#   make test    set everything up and run every check CI runs
+# and `make lab` to read and run the notebooks in JupyterLab.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+PY := $(BIN)/python
+export PATH := $(BIN):$(PATH)
+export HF_HUB_OFFLINE := 1
+export DVC_NO_ANALYTICS := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PYTHONHASHSEED := 0
+STAMP := $(VENV)/.s3pot-installed
+
+.PHONY: install data repro test test-nb test-py test-sync test-quick lab readme bench clean-venv
+
+# The venv is created only when missing; packages are (re)installed when the requirement files change.
+$(STAMP): requirements.txt constraints.txt setup.py settings.ini
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(STAMP)
+
+# data/ is materialised offline from installed packages; its hash must equal the committed data.dvc.
+# `dvc commit` then fills the local DVC cache so that `dvc status` is clean.
+data: install
+	s3pot-assets data
+	@cp data.dvc $(VENV)/.data.dvc.expected
+	@dvc commit -f -q data.dvc
+	@cmp -s data.dvc $(VENV)/.data.dvc.expected || { cp $(VENV)/.data.dvc.expected data.dvc; \
+	  echo "error: data/ does not match data.dvc (a different scikit-image, or files added by hand: run 'dvc add data' to accept them)" >&2; exit 1; }
+
+repro: data
+	dvc repro
+	@dvc status
+
+# ---- tests -------------------------------------------------------------------------------------------
+test: install data test-sync test-nb test-py test-quick
+	@echo "make test: all checks passed"
+
+# nbdev_clean and nbdev_export must leave the committed notebooks and library unchanged
+test-sync: install
+	bash scripts/check_sync.sh
+
+test-nb: install data
+	S3POT_QUIET=1 nbdev_test --n_workers 1 --timing
+
+test-py: install data
+	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider
+
+# the whole DVC pipeline at smoke size (profiles/quick.yaml), in a throw-away copy of the repo
+test-quick: install data
+	bash scripts/quick_repro.sh
+
+lab: install
+	jupyter lab --notebook-dir=nbs
+
+# README.md is generated from nbs/index.ipynb
+readme: install
+	jupyter nbconvert --to markdown --log-level=WARN --stdout nbs/index.ipynb | sed 's#](../#](#g' > README.md
+
+clean-venv:
+	rm -rf $(VENV)
