@@ -17,10 +17,6 @@ import argparse, json, os
 from pathlib import Path
 import numpy as np, torch
 
-def _iou(a, b):
-    inter = (a & b).sum((-2, -1)); uni = (a | b).sum((-2, -1))
-    return np.where(uni > 0, inter / np.maximum(uni, 1), 1.0)
-
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--params', default='params.yaml'); ap.add_argument('--n', type=int, default=300)
     ap.add_argument('--out', default='metrics/diagnose.json'); ap.add_argument('--prompt_set', default='main')
@@ -34,7 +30,8 @@ def main():
     from s3pot.synthocc import face_prompt_region
     from s3pot.features import token_region
     from s3pot.prompts import PromptSet, PromptCfg, image_prompts, token_points
-    from s3pot.evaluate import ground_truth, masks_from_logits
+    from s3pot.evaluate import ground_truth, masks_from_logits, _iou as iou3
+    _iou = lambda a, b: iou3(a, b)[0]   # the evaluation's own IoU (1 where the union is empty)
 
     bb = SamBackbone.from_cfg(load_params('sam', SamCfg, a.params)).eval()
     d = load_split('artifacts/synthocc', 'test')
@@ -85,10 +82,12 @@ def main():
         if f.exists():
             r = json.loads(f.read_text()); res[name] = {'seen': r['seen']['occ_iou'], 'held_out': r['held_out']['occ_iou'], 'n': r['all']['n']}
     for kname, v in rows.items():
-        v = np.array(v, float); res[kname] = {'seen': round(float(v[~held].mean()), 4), 'held_out': round(float(v[held].mean()), 4)}
+        v = np.array(v, float)
+        res[kname] = {g: (round(float(v[m].mean()), 4) if m.any() else None) for g, m in (('seen', ~held), ('held_out', held))}
     tp, fp, fn, tn = tok_stats
-    res['ps_token_labels'] = {'negative_precision': round(tp / max(tp + fp, 1), 4), 'negative_recall': round(tp / max(tp + fn, 1), 4),
-                              'accuracy': round((tp + tn) / max(tok_stats.sum(), 1), 4), 'gt_occluded_share': round((tp + fn) / max(tok_stats.sum(), 1), 4)}
+    res['ps_token_labels'] = {k: round(float(v), 4) for k, v in {
+        'negative_precision': tp / max(tp + fp, 1), 'negative_recall': tp / max(tp + fn, 1),
+        'accuracy': (tp + tn) / max(tok_stats.sum(), 1), 'gt_occluded_share': (tp + fn) / max(tok_stats.sum(), 1)}.items()}
     for k, v in res.items(): print(f"{k:22s} {v}")
     Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(res, indent=2) + '\n')
     print(f"wrote {a.out}")
