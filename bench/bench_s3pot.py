@@ -29,16 +29,38 @@ def bench_greedy(grid, seed=0):
     return {'rows': R, 'cols': hw, 'vectorised_s': round(tv, 4), 'plain_s': round(tp, 3), 'speedup': round(tp / tv, 1),
             'S_matrix_MB': round(S.numel() * 4 / 2**20, 1)}
 
+def bench_inference(bb, pair, par, repeats, name):
+    "Per-image inference times (seconds) of encoder x2, FE, PS, decode (prompt tokens + screening + mask decoder)."
+    from s3pot.features import token_region, enhance
+    from s3pot.prompts import select_prompts, token_points, ScreeningLayer
+    from s3pot.train import ScreenedDecoder
+    size = pair.shape[1:3]
+    with torch.inference_mode():
+        E = bb.encode(pair); P = token_region(par, bb.grid)
+        t_enc = _t(lambda: bb.encode(pair), repeats)
+        fe = enhance(bb, E[0], E[1], P, size)
+        t_fe = _t(lambda: enhance(bb, E[0], E[1], P, size), repeats)
+        t_ps = _t(lambda: select_prompts(fe['A_I'], fe['A_R'], P), repeats)
+        tok, lab = select_prompts(fe['A_I'], fe['A_R'], P)
+        pts = token_points(tok, bb.grid, size).numpy()
+        m = ScreenedDecoder(bb, ScreeningLayer(bb.dim, 4)).eval()
+        t_dec = _t(lambda: m(E[:1], m.tokens(pts, lab.numpy(), size), size), repeats)
+    total = t_enc + t_fe + t_ps + t_dec
+    r = {'model': name, 'img_size': bb.img_size, 'grid': list(bb.grid), 'points': int(len(tok)), 'encoder_x2_s': round(t_enc, 5),
+         'fe_s': round(t_fe, 5), 'ps_s': round(t_ps, 5), 'decode_s': round(t_dec, 5), 'total_s': round(total, 5),
+         'overhead_share': round((t_fe + t_ps + t_dec) / total, 4)}
+    print(f"inference ({name}, {bb.img_size}px input, {bb.grid[0]}x{bb.grid[1]} tokens, {len(tok)} points): encoder x2 {t_enc*1e3:.1f} ms, "
+          f"FE {t_fe*1e3:.1f} ms, PS {t_ps*1e3:.1f} ms, decode {t_dec*1e3:.1f} ms -> overhead beyond the encoder {r['overhead_share']:.1%}")
+    return r
+
 def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--params', default='params.yaml'); ap.add_argument('--out', default='metrics/bench.json')
     ap.add_argument('--repeats', type=int, default=20); ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--vit-b', type=int, default=1, help='also time SAM ViT-B shapes at 1024 px (about 2 minutes on 2 cores)')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     from s3pot.core import load_params
     from s3pot.sam import SamCfg, SamBackbone
-    from s3pot.features import token_region, token_contrast, initial_token, enhance, FeatureCfg
-    from s3pot.prompts import select_prompts, token_points, ScreeningLayer
-    from s3pot.train import ScreenedDecoder
     res = {'machine': f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {a.threads} threads"}
     for g in (32, 64):
         res[f'greedy_{g}'] = bench_greedy(g); print(f"greedy {g}x{g}: {res[f'greedy_{g}']}")
@@ -54,23 +76,11 @@ def main():
     ref = np.asarray(d['clean'][0]) if d else img
     par = np.asarray(d['parsing'][0]) if d else np.full((S, S), 6, np.uint8)
     pair = np.stack([img, ref])
-    with torch.no_grad():
-        E = bb.encode(pair); P = token_region(par, bb.grid)
-        t_enc = _t(lambda: bb.encode(pair), a.repeats)
-        fe = enhance(bb, E[0], E[1], P, (S, S))
-        t_fe = _t(lambda: enhance(bb, E[0], E[1], P, (S, S)), a.repeats)
-        t_ps = _t(lambda: select_prompts(fe['A_I'], fe['A_R'], P), a.repeats)
-        tok, lab = select_prompts(fe['A_I'], fe['A_R'], P)
-        pts = token_points(tok, bb.grid, (S, S)).numpy()
-        m = ScreenedDecoder(bb, ScreeningLayer(bb.dim, 4)).eval()
-        t_dec = _t(lambda: m(E[:1], m.tokens(pts, lab.numpy(), (S, S)), (S, S)), a.repeats)
-    total = t_enc + t_fe + t_ps + t_dec
-    res['inference'] = {'model': sam_cfg.model, 'img_size': S, 'grid': list(bb.grid), 'points': int(len(tok)),
-                        'encoder_x2_s': round(t_enc, 5), 'fe_s': round(t_fe, 5), 'ps_s': round(t_ps, 5), 'decode_s': round(t_dec, 5),
-                        'total_s': round(total, 5)}
-    res['overhead_share'] = round((t_fe + t_ps + t_dec) / total, 4)
-    print(f"inference ({sam_cfg.model}, {S}px, {len(tok)} points): encoder x2 {t_enc*1e3:.1f} ms, FE {t_fe*1e3:.1f} ms, "
-          f"PS {t_ps*1e3:.1f} ms, decode {t_dec*1e3:.1f} ms -> overhead beyond the encoder {res['overhead_share']:.1%}")
+    res['inference'] = bench_inference(bb, pair, par, a.repeats, sam_cfg.model)
+    res['overhead_share'] = res['inference']['overhead_share']
+    if a.vit_b:   # the same pipeline with SAM's ViT-B shapes (random weights: speed does not depend on them)
+        from s3pot.sam import build_sam
+        res['inference_vit_b'] = bench_inference(SamBackbone(build_sam('vit_b', None)).eval(), pair, par, 2, 'vit_b (random)')
     h = Path('metrics/train/full.json')
     if h.exists():
         tr = json.loads(h.read_text()); res['train_seconds_per_epoch'] = tr.get('seconds_per_epoch'); res['train_images'] = tr.get('images')

@@ -11,7 +11,7 @@ from .core import Config
 from .synthocc import FACE_PROMPT_CLASSES
 
 # %% auto #0
-__all__ = ['token_region', 'token_contrast', 'initial_token', 'FeatureCfg', 'initial_point', 'enhance']
+__all__ = ['token_region', 'token_contrast', 'initial_token', 'FeatureCfg', 'initial_point', 'prompt_aware', 'enhance']
 
 # %% ../nbs/06_features.ipynb #f3d5da82
 def token_region(parsing:np.ndarray|torch.Tensor, # (H, W) 12-class parsing in the frame of the images
@@ -53,6 +53,23 @@ def initial_point(token:int, grid:tuple, image_size:tuple, init_at:str='corner')
     return ((c + off) * W / w, (r + off) * H / h)
 
 @torch.no_grad()
+def prompt_aware(backbone,              # a `SamBackbone`
+                 embeddings:torch.Tensor, # (B,C,h,w) image embeddings sharing one prompt
+                 point:tuple,             # (x, y) positive point in pixels of the aligned frame
+                 image_size:tuple):       # (H, W) of the aligned frame
+    "`SamBackbone.attend` for one shared positive point, without the parts that cannot change the image side."
+    sparse, dense = backbone.prompt(torch.tensor([[point]], dtype=torch.float), torch.ones(1, 1, dtype=torch.int), image_size)
+    dec = backbone.sam.mask_decoder
+    B, C, h, w = embeddings.shape
+    tokens = torch.cat([dec.iou_token.weight, dec.mask_tokens.weight, sparse[0]])[None].expand(B, -1, -1)
+    keys = (embeddings + dense).flatten(2).transpose(1, 2)
+    key_pe = backbone.sam.prompt_encoder.get_dense_pe().flatten(2).transpose(1, 2)
+    queries = tokens
+    for layer in dec.transformer.layers:   # the final token->image attention and the mask head only update the tokens
+        queries, keys = layer(queries=queries, keys=keys, query_pe=tokens, key_pe=key_pe)
+    return keys.transpose(1, 2).reshape(B, C, h, w)
+
+@torch.no_grad()
 def enhance(backbone,              # a `SamBackbone`
             E_I:torch.Tensor,      # (C,h,w) raw embedding
             E_R:torch.Tensor,      # (C,h,w) reference embedding
@@ -67,7 +84,6 @@ def enhance(backbone,              # a `SamBackbone`
         out['A_I'], out['A_R'] = E_I, E_R
         return out
     pt = initial_point(t, backbone.grid, image_size, cfg.init_at)
-    pts = torch.tensor([[pt], [pt]], dtype=torch.float)
-    A = backbone.attend(torch.stack([E_I, E_R]), pts, torch.ones(2, 1, dtype=torch.int), image_size=image_size)
+    A = prompt_aware(backbone, torch.stack([E_I, E_R]), pt, image_size)
     out.update(init_point=pt, A_I=A[0], A_R=A[1])
     return out
