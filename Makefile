@@ -34,8 +34,9 @@ data: install
 	@cmp -s data.dvc $(VENV)/.data.dvc.expected || { cp $(VENV)/.data.dvc.expected data.dvc; \
 	  echo "error: data/ does not match data.dvc (a different scikit-image, or files added by hand: run 'dvc add data' to accept them)" >&2; exit 1; }
 
+# `dvc repro` with a wall time per stage (metrics/pipeline_time.json); `make repro REPRO_ARGS=-f` rebuilds everything
 repro: data
-	dvc repro
+	$(PY) scripts/repro_timed.py $(REPRO_ARGS)
 	@dvc status
 
 # ---- tests -------------------------------------------------------------------------------------------
@@ -61,7 +62,7 @@ lab: install
 
 # README.md is generated from nbs/index.ipynb
 readme: install
-	jupyter nbconvert --to markdown --log-level=WARN --stdout nbs/index.ipynb | sed 's#](../#](#g' > README.md
+	$(PY) scripts/readme.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,7 +21,8 @@ __all__ = ['SOURCES', 'EmbedCfg', 'file_md5', 'encode_array', 'build_cache', 'St
 # %% ../nbs/03a_cache.ipynb #73a316b0
 SOURCES = {'raw': '{src}/{split}/image.npy',                  # the method's input (occluded image)
            'oracle': '{src}/{split}/clean.npy',               # the clean face (oracle reference, SynthOcc only)
-           'reference': 'artifacts/reference/{split}/reference.npy'}  # generated reference (reference stage)
+           'reference': 'artifacts/reference/{split}/reference.npy',  # generated reference (reference stage)
+           'flat': 'artifacts/reference/{split}/flat.npy'}            # flat reference (parsing classes painted with their mean colour)
 
 @dataclass(frozen=True)
 class EmbedCfg(Config):

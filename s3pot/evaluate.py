@@ -8,7 +8,7 @@ import numpy as np, pandas as pd, cv2
 
 # %% auto #0
 __all__ = ['boundary', 'boundary_f', 'image_metrics', 'summarise', 'report', 'masks_from_logits', 'ground_truth', 'predict_split',
-           'pixel_diff_masks', 'write_report', 'evaluate_cli', 'baseline_cli']
+           'write_report', 'evaluate_cli']
 
 # %% ../nbs/11_evaluate.ipynb #10ff9452
 def _iou(a, b):
@@ -121,19 +121,6 @@ def predict_split(model,            # `ScreenedDecoder` (trained screening layer
     return out, {'steps': steps, 'seconds': secs}
 
 # %% ../nbs/11_evaluate.ipynb #382723c7
-def pixel_diff_masks(images:np.ndarray,     # (N,H,W,3) uint8 raw
-                     references:np.ndarray, # (N,H,W,3) uint8 references
-                     parsing:np.ndarray):   # (N,H,W) predicted parsing
-    "(occlusion, visible face) masks of the pixel-difference baseline."
-    from s3pot.prompts import otsu
-    occ = np.zeros(parsing.shape, bool)
-    for i in range(len(images)):
-        d = np.abs(images[i].astype(np.float32) - references[i].astype(np.float32)).mean(-1)
-        P = face_prompt_region(parsing[i])
-        if P.any(): occ[i] = P & (d > otsu(d[P]))
-    return occ, face_prompt_region(parsing) & ~occ
-
-# %% ../nbs/11_evaluate.ipynb #1d430181
 def write_report(name, per_image:pd.DataFrame, manifest:pd.DataFrame, extra:dict=None, metrics_dir='metrics/eval', results_dir='results/eval'):
     "Write `metrics/eval/<name>.json` and `results/eval/<name>.csv`; returns the report."
     rep = report(per_image, manifest)
@@ -148,7 +135,7 @@ def _summary_line(name, rep):
     return f"{name}: occluder IoU seen {s.get('occ_iou', float('nan')):.3f} / held-out {h.get('occ_iou', float('nan')):.3f} (n={rep['all']['n']})"
 
 @call_parse
-def evaluate_cli(variant:str='full',            # variant (key of `variants`)
+def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  per_image:bool=False,          # per-image regime (test-time fitting) instead of the general model
                  params:str='params.yaml',
                  data:str='artifacts/synthocc', # dataset with ground truth
@@ -187,18 +174,3 @@ def evaluate_cli(variant:str='full',            # variant (key of `variants`)
     if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
     rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), ds['manifest'], extra)
     print('s3pot-evaluate: ' + _summary_line(name, rep))
-
-@call_parse
-def baseline_cli(name:str='pixel_diff',          # baseline name
-                 data:str='artifacts/synthocc',
-                 reference_root:str='artifacts/reference',
-                 split:str='test'):
-    "Score a label-free baseline on the test split (DVC stage `baseline@<name>`)."
-    from s3pot.collect import load_split
-    ds = load_split(data, split)
-    par = np.load(Path(reference_root)/split/'parsing.npy'); ref = np.load(Path(reference_root)/split/'reference.npy', mmap_mode='r')
-    if name == 'pixel_diff': occ, face = pixel_diff_masks(np.asarray(ds['image']), np.asarray(ref), par)
-    else: raise SystemExit(f"s3pot-baseline: unknown baseline {name!r}")
-    g_occ, g_face = ground_truth(ds)
-    rep = write_report(name, image_metrics(occ, g_occ, face, g_face), ds['manifest'], {'regime': 'baseline'})
-    print('s3pot-baseline: ' + _summary_line(name, rep))

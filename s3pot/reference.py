@@ -237,6 +237,7 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
             keys = [(split, int(i)) for i in d['manifest']['index']]
             ref = make_reference(cfg.kind, img, pred, d.get('clean'), gen, seed, keys, desc=f'reference {split}')
             save_npy(tmp/split/'parsing.npy', pred); save_npy(tmp/split/'reference.npy', ref)
+            save_npy(tmp/split/'flat.npy', ref if cfg.kind == 'flat' else flat_reference(img, pred))   # for the ablation ref_flat
             timing[split] = round(time.time() - t0, 1)
             if split == cfg.metrics_split: keep = dict(pred=pred, ref=ref)
         save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,

@@ -178,14 +178,14 @@ def fit_single(model:ScreenedDecoder, # backbone + a screening layer (its weight
 from .core import read_params, ConfigError, load_params, seed_everything
 
 def variant_cfg(params:dict, # the whole params file
-                name:str):   # variant name (a key of `variants`)
-    "(TrainCfg, prompt-set name) of a variant: `train` defaults overridden by `variants[name]`."
-    vs = params.get('variants') or {}
-    if name not in vs: raise ConfigError(f"params: unknown variant {name!r}; defined: {sorted(vs)}")
+                name:str):   # variant name (a key of `ablations`)
+    "(TrainCfg, prompt-set name) of a variant: `train` defaults overridden by `ablations[name]`."
+    vs = params.get('ablations') or {}
+    if name not in vs: raise ConfigError(f"params: unknown variant {name!r}; defined in 'ablations': {sorted(vs)}")
     over = dict(vs[name] or {})
     ps = over.pop('prompt_set', 'main')
     if ps not in (params.get('prompt_sets') or {}): raise ConfigError(f"variant {name!r}: unknown prompt_set {ps!r}")
-    return TrainCfg.from_dict({**(params.get('train') or {}), **over}, where=f"variants.{name}"), ps
+    return TrainCfg.from_dict({**(params.get('train') or {}), **over}, where=f"ablations.{name}"), ps
 
 # %% ../nbs/09_train.ipynb #e483ca4b
 def loss_figure(history, path):
@@ -200,7 +200,7 @@ def loss_figure(history, path):
     plt.close(fig)
 
 @call_parse
-def train_cli(variant:str='full',              # variant name (key of `variants` in params)
+def train_cli(variant:str='full',              # variant name (key of `ablations` in params)
               params:str='params.yaml',        # params file
               out:str=None,                    # model folder (default models/<variant>)
               prompts_root:str='artifacts/prompts', # prompts caches
