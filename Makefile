@@ -34,10 +34,20 @@ data: install
 	@cmp -s data.dvc $(VENV)/.data.dvc.expected || { cp $(VENV)/.data.dvc.expected data.dvc; \
 	  echo "error: data/ does not match data.dvc (a different scikit-image, or files added by hand: run 'dvc add data' to accept them)" >&2; exit 1; }
 
-# `dvc repro` with a wall time per stage (metrics/pipeline_time.json); `make repro REPRO_ARGS=-f` rebuilds everything
+# `dvc repro` with a wall time per stage (metrics/pipeline_time.json); `make repro REPRO_ARGS=-f` rebuilds everything.
+# `make repro PROFILE=paper`: the paper-scale profile (profiles/paper/: official SAM, BiSeNet, diffusers, your photos);
+# it first checks that every user file it names exists (s3pot-check-profile) and times into runs/paper/pipeline_time.json.
+PROFILE ?= default
 repro: data
+ifeq ($(PROFILE),paper)
+	s3pot-check-profile --params profiles/paper/params.yaml
+	S3POT_TIME_OUT=runs/paper/pipeline_time.json $(PY) scripts/repro_timed.py profiles/paper/dvc.yaml $(REPRO_ARGS)
+else ifeq ($(PROFILE),default)
 	$(PY) scripts/repro_timed.py $(REPRO_ARGS)
-	@dvc status
+	@dvc status dvc.yaml
+else
+	$(error unknown PROFILE=$(PROFILE): use 'default' or 'paper')
+endif
 
 # ---- tests -------------------------------------------------------------------------------------------
 test: install data test-sync test-nb test-py test-quick

@@ -10,9 +10,10 @@ import numpy as np, cv2
 from .reference import FRAME_LANDMARKS, _similarity
 
 # %% auto #0
-__all__ = ['EYE_BOX', 'EYE_PRIOR', 'MOUTH_Y', 'MOUTH_PER_EYE_DIST', 'FaceBox', 'FaceDetector', 'LandmarkDetector',
-           'CascadeParams', 'group_boxes', 'drop_duplicates', 'dark_eyes', 'HaarDetector', 'align', 'unwarp_mask',
-           'NoFaceError', 'detect_and_align']
+__all__ = ['EYE_BOX', 'EYE_PRIOR', 'MOUTH_Y', 'MOUTH_PER_EYE_DIST', 'HaarDetector', 'FRAMES', 'FaceBox', 'FaceDetector',
+           'LandmarkDetector', 'CascadeParams', 'group_boxes', 'drop_duplicates', 'dark_eyes', 'CascadeDetector',
+           'ffhq_transform', 'frame_transform', 'align', 'warp_mask', 'unwarp_mask', 'NoFaceError', 'detect_and_align',
+           'load_detector']
 
 # %% ../nbs/15_align.ipynb #d912d57b
 @dataclass
@@ -131,7 +132,7 @@ def dark_eyes(gray, box):
         out.append((X0 + ix + 0.5, Y0 + iy + 0.5))
     return np.array(out, np.float32)
 
-class HaarDetector(FaceDetector):
+class CascadeDetector(FaceDetector):
     "The default detector: OpenCV's Haar face + eye cascades, or (OpenCV 5.x) scikit-image's LBP face cascade + dark-spot eyes."
     def __init__(self, params:CascadeParams=None, backend:str='auto'):
         self.params = params or CascadeParams()
@@ -187,16 +188,52 @@ class HaarDetector(FaceDetector):
             faces.append(FaceBox(*(float(v) for v in box / s), float(hits[i]), lm, bool(found)))
         return sorted(faces, key=lambda f: (f.x, f.y))
 
+HaarDetector = CascadeDetector   # the name under OpenCV 4.x, kept for callers
+
 # %% ../nbs/15_align.ipynb #99c08d70
+FRAMES = ('synthocc', 'ffhq')
+
+def ffhq_transform(landmarks,       # (3,2) left eye, right eye, mouth centre (photo pixels)
+                   size:int=1024):  # side of the aligned frame
+    "(2,3) similarity photo → frame of the FFHQ/STIT crop rule the authors align with (centre, side and rotation from eyes and mouth)."
+    lm = np.asarray(landmarks, np.float64).reshape(3, 2)
+    eye_avg = (lm[0] + lm[1]) / 2; e2e = lm[1] - lm[0]; e2m = lm[2] - eye_avg
+    x = e2e - np.array([-e2m[1], e2m[0]])                # eye line combined with the perpendicular of eye→mouth
+    nx = np.hypot(*x)
+    if nx < 1e-6: raise ValueError(f"no similarity transform for landmarks {lm.tolist()} (degenerate?)")
+    half = max(2.0 * np.hypot(*e2e), 1.8 * np.hypot(*e2m))  # half side of the square crop
+    if half < 1e-6: raise ValueError(f"no similarity transform for landmarks {lm.tolist()} (degenerate?)")
+    c = eye_avg + 0.1 * e2m                               # crop centre
+    u = x / nx; s = size / (2 * half)
+    R = s * np.array([[u[0], u[1]], [-u[1], u[0]]])       # rotates the crop's x axis onto the frame's
+    return np.hstack([R, (np.array([size / 2, size / 2]) - R @ c)[:, None]])
+
+def frame_transform(landmarks, size:int=128, frame:str='synthocc'):
+    "(2,3) forward affine photo → aligned frame: `synthocc` (landmarks onto `FRAME_LANDMARKS`) or `ffhq` (the FFHQ crop rule)."
+    if frame not in FRAMES: raise ValueError(f"unknown frame {frame!r}; expected one of {FRAMES}")
+    lm = np.asarray(landmarks, np.float32).reshape(3, 2)
+    if frame == 'ffhq': return ffhq_transform(lm, size)
+    M = _similarity(lm, FRAME_LANDMARKS * size / 128)
+    if M is None: raise ValueError(f"no similarity transform for landmarks {lm.tolist()} (degenerate?)")
+    return M
+
 def align(image:np.ndarray,  # (H,W,3) uint8 RGB photo
           box,               # a `FaceBox`, or (3,2) landmarks: left eye, right eye, mouth centre
-          size:int=128):     # side of the aligned frame
+          size:int=128,      # side of the aligned frame
+          frame:str='synthocc'): # 'synthocc' (the embedded models' frame) or 'ffhq' (paper-scale models)
     "(aligned (size,size,3) uint8, M (2,3) forward affine photo → frame)."
     image = _check_image(image)
     lm = box.landmarks if hasattr(box, 'landmarks') else np.asarray(box, np.float32).reshape(3, 2)
-    M = _similarity(lm, FRAME_LANDMARKS * size / 128)
-    if M is None: raise ValueError(f"no similarity transform for landmarks {np.asarray(lm).tolist()} (degenerate?)")
+    M = frame_transform(lm, size, frame)
     return cv2.warpAffine(image, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT), M
+
+def warp_mask(mask:np.ndarray, # (H,W) bool mask on the photo (e.g. ground truth)
+              M:np.ndarray,    # (2,3) forward affine of `align`
+              size:int) -> np.ndarray: # (size,size) bool in the aligned frame
+    "A photo mask carried into the aligned frame (nearest neighbour, False outside the photo)."
+    out = cv2.warpAffine(np.asarray(mask).astype(np.uint8), np.asarray(M, np.float64), (size, size), flags=cv2.INTER_NEAREST,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out.astype(bool)
 
 def unwarp_mask(mask:np.ndarray, # (size,size) bool mask in the aligned frame
                 M:np.ndarray,    # (2,3) forward affine of `align`
@@ -208,16 +245,29 @@ def unwarp_mask(mask:np.ndarray, # (size,size) bool mask in the aligned frame
                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return out.astype(bool)
 
-# %% ../nbs/15_align.ipynb #6846da24
+# %% ../nbs/15_align.ipynb #cbffa03b
 class NoFaceError(ValueError):
     "Raised when a photo has no detectable face."
     def __init__(self, msg:str="no face found in the image"): super().__init__(msg)
 
 def detect_and_align(image:np.ndarray,  # (H,W,3) uint8 RGB photo
-                     detector=None,     # any object with `.detect(image) -> list[FaceBox]`; default `HaarDetector()`
-                     size:int=128):     # side of the aligned frame
+                     detector=None,     # any object with `.detect(image) -> list[FaceBox]`; default `CascadeDetector()`
+                     size:int=128,      # side of the aligned frame
+                     frame:str='synthocc'): # aligned frame (`FRAMES`)
     "[(FaceBox, aligned (size,size,3) uint8, M (2,3)), ...] for every face, left to right; `NoFaceError` if none."
     image = _check_image(image)
-    faces = (detector or HaarDetector()).detect(image)
+    faces = (detector or CascadeDetector()).detect(image)
     if not faces: raise NoFaceError(f"no face found in the image ({image.shape[1]}x{image.shape[0]} px)")
-    return [(f, *align(image, f, size)) for f in faces]
+    return [(f, *align(image, f, size, frame)) for f in faces]
+
+def load_detector(spec:str=None): # None / 'cascade': the default; 'package.module:attr': a user's detector (class or object)
+    "The face detector a config names. A user's detector is any object with `detect(image) -> list[FaceBox]`."
+    if spec in (None, '', 'cascade', 'haar'): return CascadeDetector()
+    import importlib
+    mod, _, attr = str(spec).partition(':')
+    if not attr: raise ValueError(f"detector {spec!r}: expected 'cascade' or 'package.module:attr'")
+    try: obj = getattr(importlib.import_module(mod), attr)
+    except (ImportError, AttributeError) as e: raise ValueError(f"detector {spec!r}: cannot import ({e})") from None
+    obj = obj() if isinstance(obj, type) else obj
+    if not hasattr(obj, 'detect'): raise ValueError(f"detector {spec!r}: has no detect(image) method")
+    return obj

@@ -5,6 +5,7 @@
 # %% ../nbs/03a_cache.ipynb #46930525
 from __future__ import annotations
 import os, hashlib, json, time
+from contextlib import nullcontext
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads OpenMP: idle threads sleep instead of spinning (on a shared CPU spinning wasted ~5x)
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ import torch
 from fastcore.script import call_parse
 from .core import Config, ConfigError, load_params, save_npy, save_json, atomic_dir, atomic_write, progress
 from .sam import SamCfg, SamBackbone
+from .distributed import shard, gather_array, is_main, session, device
 
 # %% auto #0
 __all__ = ['SOURCES', 'EmbedCfg', 'file_md5', 'encode_array', 'build_cache', 'StaleCacheError', 'EmbeddingCache', 'embed_cli']
@@ -21,14 +23,15 @@ __all__ = ['SOURCES', 'EmbedCfg', 'file_md5', 'encode_array', 'build_cache', 'St
 # %% ../nbs/03a_cache.ipynb #73a316b0
 SOURCES = {'raw': '{src}/{split}/image.npy',                  # the method's input (occluded image)
            'oracle': '{src}/{split}/clean.npy',               # the clean face (oracle reference, SynthOcc only)
-           'reference': 'artifacts/reference/{split}/reference.npy',  # generated reference (reference stage)
-           'flat': 'artifacts/reference/{split}/flat.npy'}            # flat reference (parsing classes painted with their mean colour)
+           'reference': '{ref}/{split}/reference.npy',         # generated reference (reference stage)
+           'flat': '{ref}/{split}/flat.npy'}                   # flat reference (parsing classes painted with their mean colour)
 
 @dataclass(frozen=True)
 class EmbedCfg(Config):
     kinds: tuple[str, ...] = ('raw',)                  # which images to encode (keys of `SOURCES`)
     splits: tuple[str, ...] = ('train', 'val', 'test') # splits to encode
     src: str = 'artifacts/synthocc'                    # collected dataset (folder with <split>/image.npy and manifest.csv)
+    reference_root: str = 'artifacts/reference'        # reference stage output (<root>/<split>/reference.npy, flat.npy)
     batch_size: int = 64                               # images per encoder call
     threads: int = 2                                   # torch threads
     normalize: bool = True                             # SAM's pixel mean/std (False: the authors' [0,1] input, A3)
@@ -50,48 +53,54 @@ def encode_array(bb:SamBackbone,       # frozen backbone
                  images,               # (N,H,W,3) uint8 (a memory map is fine)
                  batch_size:int=64,    # images per call
                  normalize:bool=True,  # SAM's pixel normalisation
-                 desc:str='encode'):   # progress-bar label
-    "Embeddings (N, C, h, w) float16 of an image array, batch by batch."
+                 desc:str='encode'):   # progress-bar label (None: no bar)
+    "Embeddings (N, C, h, w) float16 of an image array, batch by batch (on the backbone's device; returned on the CPU)."
     out = np.zeros((len(images), bb.dim, *bb.grid), np.float16)
-    for b in progress(range(0, len(images), batch_size), desc, total=(len(images) + batch_size - 1) // batch_size):
-        out[b:b + batch_size] = bb.encode(np.ascontiguousarray(images[b:b + batch_size]), batch_size, normalize).numpy().astype(np.float16)
+    it = range(0, len(images), batch_size)
+    for b in (progress(it, desc, total=len(it)) if desc else it):
+        out[b:b + batch_size] = bb.encode(np.ascontiguousarray(images[b:b + batch_size]), batch_size, normalize).cpu().numpy().astype(np.float16)
     return out
 
 def build_cache(bb:SamBackbone,        # frozen backbone
                 cfg:EmbedCfg,          # what to encode
                 out,                   # cache folder (replaced atomically)
                 checkpoint=None):      # checkpoint the backbone was loaded from (its md5 goes into meta.json)
-    "Encode every split/kind of `cfg` into `out`; returns the metadata."
+    "Encode every split/kind of `cfg` into `out`; returns the metadata (under torchrun: on rank 0; None on the other ranks)."
     torch.set_num_threads(cfg.threads)
+    main = is_main()   # rank 0 (always, without torchrun) writes; the other ranks only encode their shards
     man_p = Path(cfg.src)/'manifest.csv'
     man = pd.read_csv(man_p) if man_p.exists() else None
     meta = {'model': bb.name, 'checkpoint': str(checkpoint) if checkpoint else None,
-            'checkpoint_md5': file_md5(checkpoint) if checkpoint else None,
+            'checkpoint_md5': file_md5(checkpoint) if checkpoint and main else None,
             'img_size': bb.img_size, 'grid': list(bb.grid), 'dim': bb.dim, 'dtype': 'float16',
             'normalize': cfg.normalize, 'src': str(cfg.src), 'splits': {}}
     t0 = time.time()
-    with atomic_dir(out) as tmp:
+    with (atomic_dir(out) if main else nullcontext()) as tmp:
         for split in cfg.splits:
             entry = {}
             for kind in cfg.kinds:
-                p = Path(SOURCES[kind].format(src=cfg.src, split=split))
+                p = Path(SOURCES[kind].format(src=cfg.src, ref=cfg.reference_root, split=split))
                 if not p.exists(): raise FileNotFoundError(f"{p}: source of embed kind '{kind}' for split '{split}' not found")
                 ims = np.load(p, mmap_mode='r')
                 if ims.ndim != 4 or ims.shape[-1] != 3 or ims.dtype != np.uint8:
                     raise ValueError(f"{p}: expected (N,H,W,3) uint8 images, got {ims.shape} {ims.dtype}")
-                save_npy(tmp/split/f'{kind}.npy', encode_array(bb, ims, cfg.batch_size, cfg.normalize, f'embed {split}/{kind}'))
-                entry[kind] = {'n': int(len(ims)), 'source': str(p), 'source_md5': file_md5(p)}
+                rows = shard(len(ims), cfg.batch_size)   # this rank's whole batches (all rows in one process)
+                emb = encode_array(bb, ims[rows.start:rows.stop], cfg.batch_size, cfg.normalize, f'embed {split}/{kind}' if main else None)
+                emb = gather_array(emb)                  # rank 0: the one-process array; other ranks: None
+                if main: save_npy(tmp/split/f'{kind}.npy', emb)
+                entry[kind] = {'n': int(len(ims)), 'source': str(p), 'source_md5': file_md5(p) if main else None}
             ns = {e['n'] for e in entry.values()}
             if len(ns) > 1: raise ValueError(f"split '{split}': kinds have different counts {entry}")
             n = ns.pop()
             ids = man[man.split == split]['id'].tolist() if man is not None else [f'{split}_{i:05d}' for i in range(n)]
             if len(ids) != n: raise ValueError(f"{man_p}: {len(ids)} rows for split '{split}' but {n} images")
-            with atomic_write(tmp/split/'index.csv', 'w') as f:
-                pd.DataFrame({'row': range(n), 'id': ids}).to_csv(f, index=False, lineterminator='\n')
+            if main:
+                with atomic_write(tmp/split/'index.csv', 'w') as f:
+                    pd.DataFrame({'row': range(n), 'id': ids}).to_csv(f, index=False, lineterminator='\n')
             meta['splits'][split] = entry
         meta['seconds'] = round(time.time() - t0, 1)
-        save_json(tmp/'meta.json', meta)
-    return meta
+        if main: save_json(tmp/'meta.json', meta)
+    return meta if main else None
 
 # %% ../nbs/03a_cache.ipynb #ac09b7d9
 class StaleCacheError(RuntimeError):
@@ -131,15 +140,18 @@ class EmbeddingCache:
 @call_parse
 def embed_cli(params:str='params.yaml',   # params file (sections `sam`, `embed`)
               out:str=None):              # cache folder (default: artifacts/embed/<sam.model>)
-    "Encode every image of every split once with the frozen SAM (DVC stage `embed`)."
+    "Encode every image of every split once with the frozen SAM (DVC stage `embed`; data-parallel under torchrun)."
     try: sam_cfg, cfg = load_params('sam', SamCfg, params), load_params('embed', EmbedCfg, params)
     except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-embed: {e}")
     from s3pot.sam import CheckpointError
-    try: bb = SamBackbone.from_cfg(sam_cfg)
-    except (CheckpointError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
-    out = out or f'artifacts/embed/{sam_cfg.model}'
-    try: meta = build_cache(bb, cfg, out, sam_cfg.checkpoint)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
+    with session():   # joins torchrun's process group; a no-op in a plain run
+        try: bb = SamBackbone.from_cfg(sam_cfg)
+        except (CheckpointError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
+        if device().type != 'cpu': bb = bb.to(device())   # NCCL: this rank's GPU
+        out = out or f'artifacts/embed/{sam_cfg.model}'
+        try: meta = build_cache(bb, cfg, out, sam_cfg.checkpoint)
+        except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
+    if meta is None: return   # not rank 0
     n = sum(v['n'] for s in meta['splits'].values() for v in s.values())
     print(f"s3pot-embed: {n} images ({', '.join(cfg.kinds)}; {', '.join(meta['splits'])}) encoded by {sam_cfg.model} "
           f"in {meta['seconds']:.0f} s -> {out} ({meta['dim']}x{meta['grid'][0]}x{meta['grid'][1]} float16 each)")

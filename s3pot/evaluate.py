@@ -81,12 +81,15 @@ def masks_from_logits(logits:np.ndarray, # (..., H, W) mask logits
     occ = P & (fg if polarity == 'occluder' else ~fg)
     return occ, P & ~occ
 
-def ground_truth(data:dict): # a `load_split` dict of SynthOcc (needs gt and parsing)
-    "(true occlusion, true visible face) of a split."
+def ground_truth(data:dict,      # a `load_split` dict (needs gt; parsing on SynthOcc)
+                 parsing=None):   # predicted parsing, used where the data has no true parsing (real photos)
+    "(true occlusion, visible face) of a split; real photos have no true parsing: face = predicted face region − true occluder."
     gt = np.asarray(data['gt'], bool)
-    return gt, face_prompt_region(np.asarray(data['parsing'])) & ~gt
+    par = data['parsing'] if 'parsing' in data else parsing
+    if par is None: raise ValueError("ground truth needs a parsing map: the data has none, pass the predicted parsing")
+    return gt, face_prompt_region(np.asarray(par)) & ~gt
 
-# %% ../nbs/11_evaluate.ipynb #26d27129
+# %% ../nbs/11_evaluate.ipynb #18bb86f2
 def predict_split(model,            # `ScreenedDecoder` (trained screening layer)
                   emb,              # (N,C,h,w) raw embeddings
                   prompts,          # `PromptSet` of the split
@@ -120,13 +123,14 @@ def predict_split(model,            # `ScreenedDecoder` (trained screening layer
     model.screen.load_state_dict(general)
     return out, {'steps': steps, 'seconds': secs}
 
-# %% ../nbs/11_evaluate.ipynb #382723c7
+# %% ../nbs/11_evaluate.ipynb #081998a9
 def write_report(name, per_image:pd.DataFrame, manifest:pd.DataFrame, extra:dict=None, metrics_dir='metrics/eval', results_dir='results/eval'):
     "Write `metrics/eval/<name>.json` and `results/eval/<name>.csv`; returns the report."
     rep = report(per_image, manifest)
     if extra: rep.update(extra)
     save_json(Path(metrics_dir)/f'{name}.json', rep)
-    df = pd.concat([manifest[['id', 'family', 'held_out', 'occ_frac']].reset_index(drop=True), per_image.reset_index(drop=True)], axis=1)
+    cols = [c for c in ('id', 'family', 'held_out', 'occ_frac', 'source', 'face') if c in manifest]
+    df = pd.concat([manifest[cols].reset_index(drop=True), per_image.reset_index(drop=True)], axis=1)
     with atomic_write(Path(results_dir)/f'{name}.csv', 'w') as f: df.to_csv(f, index=False, lineterminator='\n', float_format='%.5f')
     return rep
 
@@ -143,8 +147,10 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  models:str='models',           # trained variants (<models>/<variant>/screen.pth)
                  prompts_root:str='artifacts/prompts',
                  embed_root:str='artifacts/embed',
-                 split:str='test'):
-    "Score a variant on the test split (DVC stage `evaluate@<variant>`)."
+                 split:str='test',
+                 metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
+                 results_dir:str='results/eval'): # <results_dir>/<name>.csv (per image)
+    "Score a variant on the test split (DVC stage `evaluate@<variant>`); imported photos: only those with ground truth."
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
     from s3pot.prompts import PromptSet, ScreeningLayer
@@ -167,10 +173,17 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                                  desc=f"{'adapt' if per_image else 'predict'} {variant}")
     secs = time.time() - t0
     occ, face = masks_from_logits(logits, par, cfg.polarity)
-    gt_occ, gt_face = ground_truth(ds)
+    gt_occ, gt_face = ground_truth(ds, par)
+    man = ds['manifest']
+    if 'has_gt' in man:   # imported photos: score only those with ground truth
+        keep = np.flatnonzero(man.has_gt.to_numpy() == 1)
+        if not len(keep):
+            save_json(Path(metrics_dir)/f"{variant}{'_per_image' if per_image else ''}.json", {'all': {'n': 0}, 'note': 'no ground truth'})
+            print(f"s3pot-evaluate: {data}/{split}: no image has ground truth (labelme JSON or mask PNG); nothing scored"); return
+        occ, face, gt_occ, gt_face, man = occ[keep], face[keep], gt_occ[keep], gt_face[keep], man.iloc[keep].reset_index(drop=True)
     name = f'{variant}_per_image' if per_image else variant
     extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant,
              'seconds_per_image': round(secs / max(len(occ), 1), 4)}
     if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
-    rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), ds['manifest'], extra)
+    rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), man, extra, metrics_dir, results_dir)
     print('s3pot-evaluate: ' + _summary_line(name, rep))

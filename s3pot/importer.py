@@ -8,10 +8,10 @@ import sys, json
 from pathlib import Path
 import numpy as np, pandas as pd, cv2
 from fastcore.script import call_parse
-from .core import read_image, read_mask, ImageError, IMAGE_EXTS, save_npy, atomic_dir, atomic_write, progress
+from .core import read_image, read_mask, ImageError, IMAGE_EXTS, save_npy, save_json, atomic_dir, atomic_write, progress
 
 # %% auto #0
-__all__ = ['labelme_mask', 'find_gt', 'import_folder', 'import_cli']
+__all__ = ['M_COLS', 'labelme_mask', 'find_gt', 'import_folder', 'frame_matrix', 'import_cli']
 
 # %% ../nbs/01b_importer.ipynb #fc1f833a
 def labelme_mask(path,            # labelme JSON file
@@ -53,12 +53,28 @@ def find_gt(img:Path):
 def _resize(a, size, nearest=False):
     return cv2.resize(a, (size, size), interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_AREA)
 
-def import_folder(src,            # folder of aligned face photos (searched recursively, `masks/` skipped)
+M_COLS = ('m00', 'm01', 'm02', 'm10', 'm11', 'm12')   # photo -> aligned frame affine, row-major
+
+def _faces(im, size, frame, detector, path):
+    "[(FaceBox or None, aligned image, M)] of one photo: the whole photo resized (frame None) or every detected face."
+    if frame is None:
+        h, w = im.shape[:2]
+        return [(None, _resize(im, size), np.array([[size / w, 0, 0], [0, size / h, 0]]))]
+    from s3pot.align import detect_and_align, NoFaceError
+    try: return detect_and_align(im, detector, size, frame)
+    except NoFaceError as e: raise ImageError(path, str(e)) from None
+
+def import_folder(src,            # folder of photos (searched recursively, `masks/` skipped)
                   out,            # destination (same layout as `collect`)
                   size:int=128,   # working size (square)
-                  split:str='real'): # split name in the manifest
+                  split:str='real', # split name in the manifest
+                  frame:str=None, # None: photos are aligned crops; 'ffhq' / 'synthocc': detect and align every face
+                  detector=None): # face detector (`s3pot.align.load_detector` spec or object); default cascades
     "Import photos + optional ground truth; returns (manifest DataFrame, list of 'path: problem' errors)."
     src = Path(src)
+    if frame is not None and (detector is None or isinstance(detector, str)):
+        from s3pot.align import load_detector
+        detector = load_detector(detector)
     if not src.is_dir(): raise FileNotFoundError(f"{src}: not a folder")
     files = sorted(p for p in src.rglob('*') if p.is_file() and 'masks' not in p.relative_to(src).parts
                    and not p.name.startswith('.') and p.suffix.lower() != '.json')
@@ -71,34 +87,51 @@ def import_folder(src,            # folder of aligned face photos (searched recu
             if p.suffix.lower() not in IMAGE_EXTS: raise ImageError(p, f"not an image file (extension {p.suffix or 'none'})")
             im = read_image(p, notes=notes)
             h, w = im.shape[:2]
-            if max(h, w) > 1.25 * min(h, w): notes.append(f'non-square {w}x{h} squeezed to {size}x{size}')
+            if frame is None and max(h, w) > 1.25 * min(h, w): notes.append(f'non-square {w}x{h} squeezed to {size}x{size}')
             g, gp = None, find_gt(p)
             if gp is not None:
                 g = labelme_mask(gp, (h, w)) if gp.suffix == '.json' else read_mask(gp, (h, w))
+            faces = _faces(im, size, frame, detector, p)
         except ImageError as e:
             errors.append(str(e)); continue
-        imgs.append(_resize(im, size))
-        gts.append(_resize(g.astype(np.uint8), size, nearest=True).astype(bool) if g is not None else np.zeros((size, size), bool))
-        rows.append(dict(id=f'{split}_{len(rows):05d}', split=split, index=len(rows), family='real', held_out=0,
-                         source=str(p.relative_to(src)), width=w, height=h, has_gt=int(g is not None),
-                         gt_source=str(gp.relative_to(src)) if gp is not None else '', notes='; '.join(notes)))
+        for k, (box, al, M) in enumerate(faces):
+            imgs.append(al)
+            if g is None: gts.append(np.zeros((size, size), bool))
+            elif frame is None: gts.append(_resize(g.astype(np.uint8), size, nearest=True).astype(bool))
+            else:
+                from s3pot.align import warp_mask
+                gts.append(warp_mask(g, M, size))
+            rows.append(dict(id=f'{split}_{len(rows):05d}', split=split, index=len(rows), family='real', held_out=0,
+                             source=str(p.relative_to(src)), face=k, faces=len(faces), width=w, height=h, has_gt=int(g is not None),
+                             gt_source=str(gp.relative_to(src)) if gp is not None else '', notes='; '.join(notes),
+                             **dict(zip(M_COLS, np.asarray(M, np.float64).ravel().round(6))),
+                             eyes_found=int(box.eyes_found) if box is not None else -1))
     if not rows: raise FileNotFoundError(f"{src}: no importable photos ({len(errors)} failed)" if errors else f"{src}: folder has no files")
     man = pd.DataFrame(rows)
     with atomic_dir(out) as tmp:
         save_npy(tmp/split/'image.npy', np.stack(imgs)); save_npy(tmp/split/'gt.npy', np.stack(gts))
         with atomic_write(tmp/'manifest.csv', 'w') as f: man.to_csv(f, index=False, lineterminator='\n')
+        save_json(tmp/'errors.json', {'frame': frame, 'size': size, 'errors': errors})
     return man, errors
 
-# %% ../nbs/01b_importer.ipynb #466fdf65
+def frame_matrix(row) -> np.ndarray: # a manifest row (dict or Series) with the `M_COLS`
+    "The (2,3) photo → aligned-frame affine of an imported face."
+    return np.array([float(row[c]) for c in M_COLS], np.float64).reshape(2, 3)
+
+# %% ../nbs/01b_importer.ipynb #4b370414
 @call_parse
-def import_cli(src:str,              # folder of aligned face photos
+def import_cli(src:str,              # folder of photos
                out:str='artifacts/photos', # destination folder
                size:int=128,         # working size
-               split:str='real'):    # split name
+               split:str='real',     # split name
+               frame:str='',         # '' (photos are aligned crops), 'ffhq' or 'synthocc' (detect and align every face)
+               detector:str='cascade', # face detector: 'cascade' or 'package.module:attr'
+               keep_going:bool=False): # exit 0 when some files failed (they are listed in <out>/errors.json)
     "Import real photos (+ labelme JSON or mask PNG ground truth); bad files are reported and skipped."
-    try: man, errors = import_folder(src, out, size, split)
-    except FileNotFoundError as e:
+    try: man, errors = import_folder(src, out, size, split, frame or None, detector if frame else None)
+    except (FileNotFoundError, ValueError) as e:
         print(f"s3pot-import: {e}", file=sys.stderr); sys.exit(1)
     for e in errors: print(f"s3pot-import: error: {e}", file=sys.stderr)
-    print(f"s3pot-import: imported {len(man)} photo(s) ({int(man.has_gt.sum())} with ground truth) -> {out}; {len(errors)} failed")
-    if errors: sys.exit(1)
+    nf = f", {man.source.nunique()} photo(s)" if frame else ''
+    print(f"s3pot-import: imported {len(man)} {'face' if frame else 'photo'}(s){nf} ({int(man.has_gt.sum())} with ground truth) -> {out}; {len(errors)} failed")
+    if errors and not keep_going: sys.exit(1)

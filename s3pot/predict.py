@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, cv2, torch
 from fastcore.script import call_parse
-from .core import read_image, ImageError, IMAGE_EXTS, save_png, save_json, atomic_dir, atomic_write, progress
+from .core import read_image, ImageError, IMAGE_EXTS, save_png, save_json, atomic_dir, atomic_write, progress, Config
 from .sam import SamCfg, SamBackbone, build_sam, CheckpointError
 from .features import token_region
 from .prompts import PromptCfg, ScreeningLayer, image_prompts, token_points
@@ -17,7 +17,7 @@ from .train import TrainCfg, ScreenedDecoder, prompt_labels, fit_single
 from .evaluate import masks_from_logits
 
 # %% auto #0
-__all__ = ['OcclusionResult', 'S3POT', 'overlay_image', 'segment_cli', 'package_cli']
+__all__ = ['OcclusionResult', 'FaceResult', 'PhotoResult', 'SegmentCfg', 'S3POT', 'overlay_image', 'segment_cli', 'package_cli']
 
 # %% ../nbs/10_predict.ipynb #d5eb1f66
 @dataclass
@@ -31,14 +31,44 @@ class OcclusionResult:
     contrast: np.ndarray    # (h,w) token cosine similarity photo vs reference
     logits: np.ndarray = None  # (S,S) mask logits (aligned frame)
     timings: dict = field(default_factory=dict)  # seconds per step
+    memory: dict = field(default_factory=dict)   # MiB per step: GPU peak within the step (CUDA) or the process's peak RSS so far (CPU)
+
+@dataclass
+class FaceResult:
+    box: tuple                # (x, y, w, h) in the photo (None: the whole image was the face)
+    score: float              # detector score
+    M: np.ndarray             # (2,3) photo → aligned frame (None: plain resize)
+    landmarks: np.ndarray     # (3,2) eyes and mouth centre in the photo
+    result: OcclusionResult   # the face's result in the aligned frame (its `mask` at the frame's resolution)
+    photo_mask: np.ndarray = None # (H,W) bool this face's occluders on the photo
+
+@dataclass
+class PhotoResult:
+    mask: np.ndarray          # (H,W) bool occluders of every face, merged, at the photo's full resolution
+    face_mask: np.ndarray     # (H,W) bool visible face of every face
+    faces: list               # `FaceResult` per face, left to right
+
+@dataclass(frozen=True)
+class SegmentCfg(Config):
+    size: int = 128           # side of the aligned working frame
+    frame: str = ''           # '' (inputs are aligned crops: resized), 'ffhq' or 'synthocc' (detect and align every face)
+    detector: str = 'cascade' # face detector ('cascade' or 'package.module:attr')
+    variant: str = 'full'     # which `ablations` entry gives the prompt set and train settings
+    screen: str = ''          # trained screening layer (screen.pth); '' = untrained (identity)
+    device: str = 'auto'      # 'auto' (cuda if available), 'cpu', 'cuda', 'cuda:1', ...
+
+    def __post_init__(self):
+        if self.frame not in ('', 'ffhq', 'synthocc'): raise ValueError(f"segment.frame must be '', 'ffhq' or 'synthocc', got {self.frame!r}")
 
 class S3POT:
     "Label-free face occlusion segmentation: parser + generator + frozen SAM + screening layer."
     def __init__(self, parser, generator, backbone:SamBackbone, screen:ScreeningLayer,
-                 prompt_cfg:PromptCfg=PromptCfg(), train_cfg:TrainCfg=TrainCfg(), size:int=128, seed:int=0, sam_cfg:SamCfg=None):
+                 prompt_cfg:PromptCfg=PromptCfg(), train_cfg:TrainCfg=TrainCfg(), size:int=128, seed:int=0, sam_cfg:SamCfg=None,
+                 frame:str='', detector=None):
         self.parser, self.generator, self.backbone = parser, generator, backbone
         self.model = ScreenedDecoder(backbone, screen)
         self.prompt_cfg, self.train_cfg, self.size, self.seed, self.sam_cfg = prompt_cfg, train_cfg, size, seed, sam_cfg
+        self.frame, self._detector = frame, detector   # frame '': inputs are aligned crops; 'ffhq' / 'synthocc': detect and align
         self._general = {k: v.clone() for k, v in screen.state_dict().items()}
 
     @classmethod
@@ -59,6 +89,55 @@ class S3POT:
         return cls(load_parser(folder/'parser'), load_generator(folder/'generator'), bb, screen,
                    PromptCfg.from_dict(meta.get('prompts', {})), tcfg, meta['size'], meta.get('seed', 0), sam_cfg)
 
+    @classmethod
+    def from_config(cls, params='profiles/paper/params.yaml', # params file (e.g. the paper profile)
+                    screen:str=None):                         # screening-layer weights (default: `segment.screen`)
+        "Build from a params file whose parser / generator / SAM are user files (specs); missing files are all named at once."
+        from s3pot.core import read_params, load_params
+        from s3pot.paper import check_profile, resolve_parser, resolve_generator
+        from s3pot.reference import ReferenceCfg
+        from s3pot.train import variant_cfg
+        from s3pot.collect import BaseCfg
+        P = read_params(params)
+        seg, rcfg = load_params('segment', SegmentCfg, params), load_params('reference', ReferenceCfg, params)
+        problems = check_profile(params, sections=('sam', 'reference'))
+        if problems: raise FileNotFoundError('; '.join(problems))
+        tcfg, ps = variant_cfg(P, seg.variant)
+        pcfg = PromptCfg.from_dict((P.get('prompt_sets') or {}).get(ps, {}), where=f'prompt_sets.{ps}')
+        sam_cfg = load_params('sam', SamCfg, params); bb = SamBackbone.from_cfg(sam_cfg)
+        if bb.img_size != seg.size: print(f"s3pot: note: SAM input {bb.img_size} px, aligned frame {seg.size} px (resized)", file=sys.stderr)
+        layer = ScreeningLayer(bb.dim, tcfg.heads, identity=not tcfg.screen)
+        path = seg.screen if screen is None else screen
+        if path:
+            if not Path(path).is_file(): raise FileNotFoundError(f"segment.screen = {path}: not found — train it first (the profile's "
+                                                                 "train stage) or set segment.screen: '' for the untrained screening layer")
+            layer.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
+        else: layer = ScreeningLayer(bb.dim, tcfg.heads, identity=True)
+        s3 = cls(resolve_parser(rcfg.parser, rcfg.parser_scheme, rcfg.batch_size), resolve_generator(rcfg.generator, rcfg.batch_size),
+                 bb, layer, pcfg, tcfg, seg.size, load_params('base', BaseCfg, params).seed, sam_cfg, seg.frame, seg.detector)
+        return s3.to('cuda' if seg.device == 'auto' and torch.cuda.is_available() else 'cpu' if seg.device == 'auto' else seg.device)
+
+    def to(self, device):
+        "Move SAM and the screening layer (the parser and generator pick their device themselves)."
+        self.model.to(device); self._general = {k: v.to(device) for k, v in self._general.items()}
+        return self
+
+    def _tick(self, t:dict, mem:dict, name:str, t0:float):
+        "Record a step's wall time (after a CUDA sync) and its peak memory: GPU peak since the last step, or the process's peak RSS."
+        if self.backbone.device.type == 'cuda':
+            torch.cuda.synchronize(self.backbone.device)
+            mem[name] = round(torch.cuda.max_memory_allocated(self.backbone.device) / 2**20, 1); torch.cuda.reset_peak_memory_stats(self.backbone.device)
+        else:
+            import resource
+            mem[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        t[name] = time.perf_counter() - t0
+        return time.perf_counter()
+
+    @classmethod
+    def load(cls, model): # a model folder (`save_pretrained`) or a params file (`from_config`)
+        "`from_config` for a .yaml file, else `from_pretrained`."
+        return cls.from_config(model) if str(model).endswith(('.yaml', '.yml')) else cls.from_pretrained(model)
+
     def save_pretrained(self, folder, parser_dir, generator_dir):
         "Write a self-contained model folder (atomically)."
         with atomic_dir(folder) as tmp:
@@ -76,22 +155,24 @@ class S3POT:
         return cv2.resize(im, (self.size, self.size), interpolation=cv2.INTER_AREA) if im.shape[:2] != (self.size, self.size) else im
 
     @torch.no_grad()
-    def _prompts(self, img, key):
-        t = {}; t0 = time.perf_counter()
-        par = self.parser(img[None])[0]; t['parse'] = time.perf_counter() - t0; t0 = time.perf_counter()
-        ref = self.generator.generate(img[None], par[None], seed=self.seed, keys=[key])[0]; t['reference'] = time.perf_counter() - t0; t0 = time.perf_counter()
-        E = self.backbone.encode(np.stack([img, ref]) if self.prompt_cfg.reference != 'raw' else img[None]); t['encode'] = time.perf_counter() - t0; t0 = time.perf_counter()
-        P = token_region(par, self.backbone.grid)
+    def _prompts(self, img, key, t, mem):
+        t0 = time.perf_counter()
+        par = self.parser(img[None])[0]; t0 = self._tick(t, mem, 'parse', t0)
+        ref = self.generator.generate(img[None], par[None], seed=self.seed, keys=[key])[0]; t0 = self._tick(t, mem, 'reference', t0)
+        E = self.backbone.encode(np.stack([img, ref]) if self.prompt_cfg.reference != 'raw' else img[None]); t0 = self._tick(t, mem, 'encode', t0)
+        P = token_region(par, self.backbone.grid).to(E.device)
         tok, lab, con, _ = image_prompts(self.backbone, E[0], E[1], P, img.shape[:2], self.prompt_cfg)
-        pts = token_points(tok, self.backbone.grid, img.shape[:2]).numpy(); t['fe_ps'] = time.perf_counter() - t0
-        return par, ref, E[0], pts, lab.numpy().astype(np.int8), con.numpy(), t
+        pts = token_points(tok.cpu(), self.backbone.grid, img.shape[:2]).numpy(); self._tick(t, mem, 'fe_ps', t0)
+        return par, ref, E[0], pts, lab.cpu().numpy().astype(np.int8), con.cpu().numpy()
 
     def predict(self, image,               # (H,W,3) uint8 RGB (any size; resized to the working frame)
                 adapt_steps:int=0,         # > 0: per-image regime with this many steps (fresh screening layer)
                 key:int=0):                # noise key of the reference (reproducibility across a batch)
         "Segment the occluders of one face image."
         img = self._frame(image); H0, W0 = np.asarray(image).shape[:2]
-        par, ref, e, pts, lab, con, t = self._prompts(img, key)
+        t, mem = {}, {}
+        if self.backbone.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.backbone.device)
+        par, ref, e, pts, lab, con = self._prompts(img, key, t, mem)
         t0 = time.perf_counter()
         slab = prompt_labels(lab, self.train_cfg.polarity); e = e[None]
         if adapt_steps > 0:
@@ -104,57 +185,98 @@ class S3POT:
             with torch.no_grad():
                 self.model.screen.eval()
                 lg = self.model(e, self.model.tokens(pts, slab, img.shape[:2]), img.shape[:2]) if len(pts) else torch.full(img.shape[:2], 20.0)
-        t['decode'] = time.perf_counter() - t0
-        lg = lg.float().numpy()
+        self._tick(t, mem, 'decode', t0)
+        lg = lg.float().cpu().numpy()
         occ, face = masks_from_logits(lg, par, self.train_cfg.polarity)
         back = lambda m: cv2.resize(m.astype(np.uint8), (W0, H0), interpolation=cv2.INTER_NEAREST).astype(bool)
-        return OcclusionResult(back(occ), back(face), ref, par, pts, lab, con, lg, t)
+        return OcclusionResult(back(occ), back(face), ref, par, pts, lab, con, lg, t, mem)
 
-# %% ../nbs/10_predict.ipynb #321eec9b
+    @property
+    def detector(self):
+        if self._detector is None or isinstance(self._detector, str):
+            from s3pot.align import load_detector
+            self._detector = load_detector(self._detector)
+        return self._detector
+
+    def predict_photo(self, image,          # (H,W,3) uint8 RGB photo, any size
+                      adapt_steps:int=0,    # per-image regime steps (0: general model)
+                      key:int=0):           # noise key (faces get key*100 + face index)
+        "Every face of a photo: detect, align into the frame, segment, map back at full resolution, merge. `NoFaceError` if none."
+        from s3pot.align import detect_and_align, unwarp_mask
+        im = np.asarray(image)
+        if not self.frame:   # aligned crops: one 'face', the whole image
+            r = self.predict(im, adapt_steps, key)
+            return PhotoResult(r.mask, r.face_mask, [FaceResult(None, 1.0, None, None, r)])
+        t0 = time.perf_counter(); found = detect_and_align(im, self.detector, self.size, self.frame); t_det = time.perf_counter() - t0
+        mask, face, faces = np.zeros(im.shape[:2], bool), np.zeros(im.shape[:2], bool), []
+        for k, (box, aligned, M) in enumerate(found):
+            r = self.predict(aligned, adapt_steps, key * 100 + k)
+            r.timings['detect_align'] = t_det / len(found)
+            t0 = time.perf_counter()
+            m, f = unwarp_mask(r.mask, M, im.shape), unwarp_mask(r.face_mask, M, im.shape)
+            r.timings['unwarp'] = time.perf_counter() - t0
+            mask |= m; face |= f
+            faces.append(FaceResult(tuple(round(float(v), 1) for v in box.box), float(box.score), M, box.landmarks, r, m))
+        return PhotoResult(mask, face & ~mask, faces)
+
+# %% ../nbs/10_predict.ipynb #77680abd
 def overlay_image(image:np.ndarray, mask:np.ndarray, colour=(255, 0, 0), alpha:float=0.5):
     "The image with the occlusion mask tinted."
     out = image.copy(); m = mask.astype(bool)
     out[m] = ((1 - alpha) * out[m] + alpha * np.array(colour)).astype(np.uint8)
     return out
 
-# %% ../nbs/10_predict.ipynb #24876e58
+# %% ../nbs/10_predict.ipynb #e5abf108
 def _inputs(path):
+    "Files to segment: a file, or a folder's files except hidden ones, labelme JSON and ground-truth masks of other photos."
     p = Path(path)
-    if p.is_dir(): return sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith('.'))
-    return [p]
+    if not p.is_dir(): return [p]
+    files = sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith('.') and q.suffix.lower() != '.json')
+    names = {q.name for q in files}
+    return [q for q in files if not (q.stem.endswith('_mask') and any(n.startswith(q.stem[:-5] + '.') for n in names))]
 
 @call_parse
 def segment_cli(src:str,                 # an image file or a folder of images
-                model:str='models/s3pot', # model folder (`S3POT.save_pretrained`)
+                model:str='models/s3pot', # model folder (`S3POT.save_pretrained`) or a params file (e.g. profiles/paper/params.yaml)
                 out:str='results/segment', # output folder
                 adapt_steps:int=0,       # per-image regime: fitting steps (0: general model)
-                overlay:bool=False):     # also write overlays
-    "Segment face occluders in images: mask PNGs (1 = occluder), overlays and a JSON summary."
+                overlay:bool=False,      # also write overlays
+                keep_going:bool=False):  # exit 0 even if some files failed (they are listed in summary.json)
+    "Segment face occluders in images: full-resolution mask PNGs (1 = occluder), overlays and a JSON summary."
+    from s3pot.align import NoFaceError
     files = _inputs(src)
     if not files or (len(files) == 1 and not files[0].exists()):
         print(f"s3pot-segment: {src}: no such file or empty folder", file=sys.stderr); sys.exit(1)
-    try: s3 = S3POT.from_pretrained(model)
+    try: s3 = S3POT.load(model)
     except (FileNotFoundError, CheckpointError, ValueError) as e:
         print(f"s3pot-segment: model {model}: {e}", file=sys.stderr); sys.exit(1)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    summary, failed = {'model': str(model), 'adapt_steps': adapt_steps, 'images': {}, 'errors': {}}, 0
+    summary, failed = {'model': str(model), 'frame': s3.frame or 'aligned crops', 'adapt_steps': adapt_steps,
+                       'images': {}, 'no_face': {}, 'errors': {}}, 0
     for k, f in enumerate(progress(files, 'segment')):
+        notes = []
         try:
-            im = read_image(f)
-            r = s3.predict(im, adapt_steps=adapt_steps, key=k)
+            im = read_image(f, notes=notes)
+            r = s3.predict_photo(im, adapt_steps=adapt_steps, key=k)
+        except NoFaceError as e:
+            print(f"s3pot-segment: {f.name}: {e}; skipped", file=sys.stderr); summary['no_face'][f.name] = str(e); continue
         except ImageError as e:
             print(f"s3pot-segment: error: {e}", file=sys.stderr); summary['errors'][f.name] = e.problem; failed += 1; continue
         save_png(out/f'{f.stem}_mask.png', r.mask)
         if overlay: save_png(out/f'{f.stem}_overlay.png', overlay_image(im, r.mask))
-        face = r.mask | r.face_mask
-        summary['images'][f.name] = {'occluded_share': round(float(r.mask.sum() / max(face.sum(), 1)), 4),
-                                     'points': int(len(r.labels)), 'negatives': int((r.labels == 0).sum()),
-                                     'size': list(im.shape[:2]), 'seconds': {k2: round(v, 4) for k2, v in r.timings.items()}}
+        share = lambda m, fm: round(float(m.sum() / max((m | fm).sum(), 1)), 4)
+        summary['images'][f.name] = {
+            'size': list(im.shape[:2]), 'faces': len(r.faces), 'occluded_share': share(r.mask, r.face_mask), 'notes': notes,
+            'per_face': [{'box': fr.box, 'score': round(fr.score, 2), 'occluded_share': share(fr.result.mask, fr.result.face_mask),
+                          'occluder_px': int(fr.photo_mask.sum()) if fr.photo_mask is not None else int(fr.result.mask.sum()),
+                          'points': int(len(fr.result.labels)), 'negatives': int((fr.result.labels == 0).sum()),
+                          'seconds': {k2: round(v, 4) for k2, v in fr.result.timings.items()}, 'memory_mb': fr.result.memory} for fr in r.faces]}
     save_json(out/'summary.json', summary)
-    print(f"s3pot-segment: {len(summary['images'])} image(s) segmented -> {out}; {failed} failed")
-    if failed: sys.exit(1)
+    nf = len(summary['no_face'])
+    print(f"s3pot-segment: {len(summary['images'])} image(s) segmented -> {out}; {nf} without a face; {failed} failed")
+    if failed and not keep_going: sys.exit(1)
 
-# %% ../nbs/10_predict.ipynb #f6a00c5e
+# %% ../nbs/10_predict.ipynb #dff50e41
 @call_parse
 def package_cli(variant:str='full',          # trained variant whose screening layer is packaged
                 params:str='params.yaml',

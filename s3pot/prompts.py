@@ -9,8 +9,9 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['greedy_match_reference', 'greedy_match', 'select_prompts', 'token_points', 'ScreeningLayer', 'PromptCfg', 'otsu',
-           'select_threshold', 'image_prompts', 'build_prompts', 'PromptSet', 'prompts_stage', 'prompts_cli']
+__all__ = ['greedy_match_reference', 'greedy_match', 'sim_chunk', 'greedy_match_chunked', 'select_prompts', 'token_points',
+           'ScreeningLayer', 'PromptCfg', 'otsu', 'select_threshold', 'image_prompts', 'build_prompts', 'PromptSet',
+           'prompts_stage', 'prompts_cli']
 
 # %% ../nbs/07_prompts.ipynb #c3b6b302
 def greedy_match_reference(S:np.ndarray): # (R, C) similarities, R <= C
@@ -48,17 +49,111 @@ def greedy_match(S:torch.Tensor|np.ndarray): # (R, C) similarities (reference fa
     return match
 
 # %% ../nbs/07_prompts.ipynb #42d73eaf
+def _ordered(val, idx):
+    "Sort each row of cached candidates by (value desc, index asc)."
+    o = idx.argsort(dim=1); val, idx = val.gather(1, o), idx.gather(1, o)
+    o = val.argsort(dim=1, descending=True, stable=True)
+    return val.gather(1, o), idx.gather(1, o)
+
+def _first_alive(val, idx, alive, complete:bool):
+    "Index of the first still-alive candidate of each cache row, and whether the cache proves it is the true best."
+    a = alive[idx]
+    pos = a.to(torch.uint8).argmax(1, keepdim=True)            # first True (0 when none)
+    v, i = val.gather(1, pos)[:, 0], idx.gather(1, pos)[:, 0]
+    return i, a.any(1) & ((v > val[:, -1]) | complete)
+
+# %% ../nbs/07_prompts.ipynb #9cf31feb
+def sim_chunk(n_cols:int,        # columns of the similarity matrix (raw tokens, hw)
+              max_mb:float=16.): # memory budget for the similarity blocks
+    "Rows per block so that `greedy_match_chunked`'s block buffers (about 12 bytes per entry of a block) fit `max_mb`."
+    return max(1, int(max_mb * 2**20 // (12 * max(n_cols, 1))))
+
+def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or (R, D) row features when `Y` is given
+                         Y:torch.Tensor|np.ndarray=None, # (C, D) column features: S = X @ Y.T, computed block-wise
+                         chunk:int=256,               # rows of S computed (held) at once
+                         k:int=16,                    # candidates cached per row and per column between sweeps
+                         stats:dict=None):            # if given, filled with the number of sweeps and rounds
+    "`greedy_match` without holding S: fixed blocks of `chunk` rows, masks for matched rows/cols; the same matching."
+    X = torch.as_tensor(X)
+    if Y is None:
+        if not X.is_floating_point(): X = X.float()
+        R, C = X.shape; block = lambda a, b: X[a:b]
+    else:
+        Y = torch.as_tensor(Y, device=X.device)
+        dt = torch.promote_types(torch.promote_types(X.dtype, Y.dtype), torch.float32)
+        X, Y = X.to(dt), Y.to(dt); R, C = X.shape[0], Y.shape[0]
+        assert X.shape[1] == Y.shape[1], f"feature sizes differ: {tuple(X.shape)} vs {tuple(Y.shape)}"
+        block = lambda a, b: X[a:b] @ Y.T
+    assert R <= C, f"need at most as many rows as columns, got {(R, C)}"
+    assert chunk >= 1 and k >= 1, f"chunk and k must be >= 1, got {chunk}, {k}"
+    dev, L = X.device, dict(dtype=torch.long, device=X.device)
+    match = torch.full((R,), -1, **L)
+    alive_r = torch.ones(R, dtype=torch.bool, device=dev); alive_c = torch.ones(C, dtype=torch.bool, device=dev)
+    def accept(r, c): match[r] = c; alive_r[r] = False; alive_c[c] = False
+    nb = -(-R // chunk); edges = [i * R // nb for i in range(nb + 1)] if R else [0]  # balanced blocks <= chunk rows
+    sweeps = rounds = 0
+    while alive_r.any():
+        # sweep: one exact round of mutually-best pairs, and fresh caches
+        sweeps += 1; rounds += 1
+        ar_all, ac = alive_r.nonzero().squeeze(1), alive_c.nonzero().squeeze(1)
+        Ra, Ca = ar_all.numel(), ac.numel()
+        kr, kc = min(k, Ca), min(k, Ra)
+        rb = torch.full((R,), -1, **L)                                  # best column of each row
+        row_val = torch.empty(R, kr, dtype=X.dtype, device=dev); row_idx = torch.zeros(R, kr, **L)
+        cv = cb = None                                                  # best (value, row) of each alive column
+        col_val = torch.empty(0, Ca, dtype=X.dtype, device=dev); col_idx = torch.empty(0, Ca, **L)
+        for a, b in zip(edges[:-1], edges[1:]):
+            ar = alive_r[a:b].nonzero().squeeze(1)
+            if ar.numel() == 0: continue
+            Sb = block(a, b)                                            # always the same block: same bits
+            if ar.numel() < b - a: Sb = Sb[ar]
+            if Ca < C: Sb = Sb[:, ac]
+            rows = ar + a
+            rb[rows] = ac[Sb.argmax(1)]
+            tv, ti = Sb.topk(kr, 1); row_val[rows] = tv; row_idx[rows] = ac[ti]
+            mi = Sb.argmax(0); m = Sb.gather(0, mi[None])[0]
+            if cv is None: cv, cb = m, rows[mi]
+            else: up = m > cv; cv = torch.where(up, m, cv); cb = torch.where(up, rows[mi], cb)  # earlier row wins ties
+            n0 = col_val.shape[0]
+            tv, ti = torch.cat([col_val, Sb]).topk(min(kc, n0 + Sb.shape[0]), 0)
+            new = rows[(ti - n0).clamp(min=0)]
+            col_idx = new if n0 == 0 else torch.where(ti < n0, col_idx.gather(0, ti.clamp(max=n0 - 1)), new)
+            col_val = tv
+            del Sb, tv, ti, new
+        cbf = torch.full((C,), -1, **L); cbf[ac] = cb
+        c = rb[ar_all]; mutual = cbf[c] == ar_all
+        if not mutual.any(): raise RuntimeError('greedy_match_chunked: no progress (NaN similarities?)')
+        accept(ar_all[mutual], c[mutual])
+        # cheap rounds: pairs proven mutually best by the caches
+        row_val, row_idx = _ordered(row_val[ar_all], row_idx[ar_all])
+        col_val, col_idx = _ordered(col_val.T, col_idx.T)
+        while alive_r.any():
+            lr = alive_r[ar_all]; rows = ar_all[lr]
+            ci, ok_r = _first_alive(row_val[lr], row_idx[lr], alive_c, kr == Ca)
+            lc = alive_c[ac]; cols = ac[lc]
+            ri, ok_c = _first_alive(col_val[lc], col_idx[lc], alive_r, kc == Ra)
+            cbf = torch.full((C,), -1, **L); cbf[cols[ok_c]] = ri[ok_c]
+            mutual = ok_r & (cbf[ci] == rows)
+            if not mutual.any(): break
+            rounds += 1; accept(rows[mutual], ci[mutual])
+    if stats is not None: stats.update(sweeps=sweeps, rounds=rounds)
+    return match
+
+# %% ../nbs/07_prompts.ipynb #af3e5330
 def select_prompts(A_I:torch.Tensor,  # (C,h,w) enhanced raw features
                    A_R:torch.Tensor,  # (C,h,w) enhanced reference features
-                   P:torch.Tensor):   # (h,w) bool token-level face prompt region
+                   P:torch.Tensor,    # (h,w) bool token-level face prompt region
+                   max_mb:float=16.): # similarity memory budget: dense matching when it fits, chunked above it
     "Greedy PS. Returns (tokens (N,) flat indices of P in row-major order, labels (N,) 1 = matched/clean, 0 = occluded)."
     C, h, w = A_I.shape
     aI = F.normalize(A_I.reshape(C, -1).T.float(), dim=1)          # (hw, C)
     aR = F.normalize(A_R.reshape(C, -1).T.float(), dim=1)
     rows = P.reshape(-1).nonzero().squeeze(1)                       # reference face tokens
     if rows.numel() == 0: return rows, rows.clone()
-    S = aR[rows] @ aI.T                                             # (|P|, hw)
-    match = greedy_match(S)
+    if 3 * rows.numel() * h * w * 4 <= max_mb * 2**20:              # dense peak: S and two compacted copies
+        S = aR[rows] @ aI.T                                         # (|P|, hw)
+        match = greedy_match(S)
+    else: match = greedy_match_chunked(aR[rows], aI, chunk=sim_chunk(h * w, max_mb))
     matched = torch.zeros(h * w, dtype=torch.bool, device=A_I.device); matched[match] = True
     return rows, matched[rows].long()
 
@@ -70,7 +165,7 @@ def token_points(tokens:torch.Tensor, # (N,) flat token indices (row-major)
     r, c = tokens // w, tokens % w
     return torch.stack([(c.float() + 0.5) * W / w, (r.float() + 0.5) * H / h], -1)
 
-# %% ../nbs/07_prompts.ipynb #7581d7bd
+# %% ../nbs/07_prompts.ipynb #399a64b3
 class ScreeningLayer(nn.Module):
     "S3POT's prompt screening: `T' = LayerNorm(T + MHA(T,T,T))`, one layer, no FFN, no positional encoding."
     def __init__(self, dim:int=256,     # SAM prompt embedding dim
@@ -91,7 +186,7 @@ class ScreeningLayer(nn.Module):
         t = self.norm(tokens + out)
         return (t, attn) if return_attn else t
 
-# %% ../nbs/07_prompts.ipynb #6f9983bc
+# %% ../nbs/07_prompts.ipynb #c8245508
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,13 +208,17 @@ def otsu(x:np.ndarray): # values
     if x.size == 0: return 0.0
     return float(x.min()) if x.max() - x.min() < 1e-6 else float(threshold_otsu(x))
 
-def select_threshold(A_I, A_R, P):
+def select_threshold(A_I, A_R, P, max_mb:float=16.):
     "Ablation: a raw token of P is positive when its best similarity to any reference face token exceeds Otsu's threshold."
     C = A_I.shape[0]
     aI = F.normalize(A_I.reshape(C, -1).T.float(), dim=1); aR = F.normalize(A_R.reshape(C, -1).T.float(), dim=1)
     rows = P.reshape(-1).nonzero().squeeze(1)
     if rows.numel() == 0: return rows, rows.clone()
-    best = (aR[rows] @ aI[rows].T).max(0).values
+    n = rows.numel()
+    if n * n * 4 <= max_mb * 2**20: best = (aR[rows] @ aI[rows].T).max(0).values
+    else:                            # running column max over blocks of reference rows (max is order-free)
+        step = max(1, int(max_mb * 2**20 // (4 * n))); best = torch.full((n,), -math.inf, device=aI.device)
+        for a in range(0, n, step): best = torch.maximum(best, (aR[rows[a:a + step]] @ aI[rows].T).max(0).values)
     return rows, (best >= otsu(best.numpy())).long()
 
 def image_prompts(backbone, E_I, E_R, P, image_size, cfg:PromptCfg=PromptCfg()):
@@ -164,7 +263,7 @@ class PromptSet:
     def points(self, i):
         return token_points(torch.from_numpy(self.tokens(i).astype(np.int64)), tuple(self.meta['grid']), tuple(self.meta['image_size'])).numpy()
 
-# %% ../nbs/07_prompts.ipynb #e53f7ed6
+# %% ../nbs/07_prompts.ipynb #bf74db44
 def prompts_stage(backbone, cache, parsing_root:str, cfg:PromptCfg, out, splits=('train', 'val', 'test')):
     "Write the prompts cache of every split (`cache`: an `EmbeddingCache` with 'raw' and `cfg.reference` kinds)."
     with atomic_dir(out) as tmp:
@@ -179,7 +278,7 @@ def prompts_stage(backbone, cache, parsing_root:str, cfg:PromptCfg, out, splits=
         save_json(tmp/'meta.json', meta)
     return meta
 
-# %% ../nbs/07_prompts.ipynb #33928763
+# %% ../nbs/07_prompts.ipynb #134a2759
 from fastcore.script import call_parse
 
 @call_parse
@@ -187,7 +286,8 @@ def prompts_cli(name:str='main',                      # prompt set (key of `prom
                 params:str='params.yaml',             # params file
                 parsing_root:str='artifacts/reference', # predicted parsing per split (<root>/<split>/parsing.npy)
                 embed_root:str='artifacts/embed',     # embedding caches
-                out:str=None):                        # default artifacts/prompts/<name>
+                out:str=None,                         # default artifacts/prompts/<name>
+                splits:str='train,val,test'):         # comma-separated splits (e.g. 'real' for imported photos)
     "FE + PS for every image of every split, cached (DVC stage `prompts@<name>`)."
     from s3pot.core import read_params, ConfigError, load_params
     from s3pot.sam import SamCfg, SamBackbone
@@ -200,6 +300,7 @@ def prompts_cli(name:str='main',                      # prompt set (key of `prom
     except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-prompts: {e}")
     torch.set_num_threads(2)
     bb = SamBackbone.from_cfg(sam_cfg)
-    meta = prompts_stage(bb, EmbeddingCache(Path(embed_root)/sam_cfg.model), parsing_root, cfg, out or f'artifacts/prompts/{name}')
+    meta = prompts_stage(bb, EmbeddingCache(Path(embed_root)/sam_cfg.model), parsing_root, cfg, out or f'artifacts/prompts/{name}',
+                         tuple(x for x in splits.split(',') if x))
     print('s3pot-prompts: ' + '; '.join(f"{s}: {v['images']} images, {v['points']} points, {v['negatives_share']:.1%} negative"
                                          for s, v in meta['splits'].items()))

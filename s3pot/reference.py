@@ -5,6 +5,7 @@
 # %% ../nbs/05a_reference.ipynb #6d789173
 from __future__ import annotations
 import os, json, time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -14,6 +15,7 @@ from .core import Config, ConfigError, load_params, seed_everything, save_npy, s
 from .parser import CLASSES, N_CLASSES, FaceParser, load_parser, confusion, iou_per_class
 from .generator import ReferenceGenerator, load_generator, check_pair
 from .synthocc import face_prompt_region, colorize, FACE_PROMPT_CLASSES
+from .distributed import shard, gather_array, is_main, session
 
 # %% auto #0
 __all__ = ['KINDS', 'FRAME_LANDMARKS', 'ASTRONAUT_LANDMARKS', 'flat_reference', 'make_reference', 'psnr', 'fidelity_removal',
@@ -90,9 +92,9 @@ def fidelity_removal(ref:np.ndarray,    # (N,H,W,3) references
 @dataclass(frozen=True)
 class ReferenceCfg(Config):
     kind: str = 'generator'            # 'generator' (default), 'oracle' (clean image, SynthOcc only) or 'flat'
-    parser: str = 'models/parser'      # parser folder, or 'package.module:attr' of a user's parser
+    parser: str = 'models/parser'      # parser folder, 'bisenet:<79999_iter.pth>' or 'package.module:attr' of a user's parser
     parser_scheme: str = '12'          # label order of a user's parser ('12', 'celebamask', 'bisenet')
-    generator: str = 'models/generator' # generator folder, or 'package.module:attr'
+    generator: str = 'models/generator' # generator folder, 'diffusers:<model folder>' or 'package.module:attr'
     sample_steps: int = 0              # DDIM steps (0: the model's default)
     batch_size: int = 64
     splits: tuple[str, ...] = ('train', 'val', 'test') # splits to write
@@ -223,25 +225,32 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
     "Parse + reference every split into `out`; measure on `cfg.metrics_split`; draw the figures. Returns the metrics."
     from s3pot.collect import load_split
     torch.set_num_threads(max(1, cfg.threads)); seed_everything(seed)
-    parser = load_parser(cfg.parser, cfg.parser_scheme, cfg.batch_size)
-    gen = load_generator(cfg.generator, cfg.batch_size) if (cfg.kind == 'generator' or metrics or figures) else None
+    from s3pot.paper import resolve_parser, resolve_generator   # specs: our folders, 'bisenet:<file>', 'diffusers:<folder>', 'module:attr'
+    parser = resolve_parser(cfg.parser, cfg.parser_scheme, cfg.batch_size)
+    gen = resolve_generator(cfg.generator, cfg.batch_size) if (cfg.kind == 'generator' or metrics or figures) else None
     if gen is not None and cfg.sample_steps and hasattr(gen, 'sample_steps'): gen.sample_steps = cfg.sample_steps
     timing, keep = {}, {}
-    with atomic_dir(out) as tmp:
+    main = is_main()   # rank 0 (always, without torchrun) writes; the other ranks only compute their shards
+    with (atomic_dir(out) if main else nullcontext()) as tmp:
         for split in cfg.splits:
             if not (Path(data)/split).is_dir(): continue
             t0 = time.time()
             d = load_split(data, split, keys=['image', 'clean'] if cfg.kind == 'oracle' else ['image'])
             img = np.asarray(d['image'])
-            pred = parse_images(parser, img, cfg.batch_size, f'parse {split}')
+            rows = shard(len(img), cfg.batch_size); sl = slice(rows.start, rows.stop)   # whole batches (all rows in one process)
+            pred = parse_images(parser, img[sl], cfg.batch_size, f'parse {split}' if main else None)
             keys = [(split, int(i)) for i in d['manifest']['index']]
-            ref = make_reference(cfg.kind, img, pred, d.get('clean'), gen, seed, keys, desc=f'reference {split}')
-            save_npy(tmp/split/'parsing.npy', pred); save_npy(tmp/split/'reference.npy', ref)
-            save_npy(tmp/split/'flat.npy', ref if cfg.kind == 'flat' else flat_reference(img, pred))   # for the ablation ref_flat
+            clean = d['clean'][sl] if 'clean' in d else None
+            ref = make_reference(cfg.kind, img[sl], pred, clean, gen, seed, keys[sl], desc=f'reference {split}' if main else None)
+            flat = ref if cfg.kind == 'flat' else flat_reference(img[sl], pred)   # for the ablation ref_flat
+            pred, ref = gather_array(pred), gather_array(ref)                      # rank 0: the one-process arrays
+            flat = ref if cfg.kind == 'flat' else gather_array(flat)
+            if main: save_npy(tmp/split/'parsing.npy', pred); save_npy(tmp/split/'reference.npy', ref); save_npy(tmp/split/'flat.npy', flat)
             timing[split] = round(time.time() - t0, 1)
             if split == cfg.metrics_split: keep = dict(pred=pred, ref=ref)
-        save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,
-                                        sample_steps=getattr(gen, 'sample_steps', None), seconds=timing, frame='aligned dataset frame'))
+        if main: save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,
+                                                 sample_steps=getattr(gen, 'sample_steps', None), seconds=timing, frame='aligned dataset frame'))
+    if not main: return {}
     m = {}
     mp = Path(data)/cfg.metrics_split
     if metrics and keep and (mp/'clean.npy').exists() and (mp/'gt.npy').exists():
@@ -267,19 +276,22 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
         with atomic_write(Path(figures)/'reference_wild.png') as f: fig.savefig(f, format='png', dpi=80)
     return m
 
-# %% ../nbs/05a_reference.ipynb #951c2b50
+# %% ../nbs/05a_reference.ipynb #651cb942
 @call_parse
 def reference_cli(params:str='params.yaml',            # params file (sections `base`, `reference`)
                   data:str='artifacts/synthocc',        # collected dataset
                   out:str='artifacts/reference',        # output folder (<split>/parsing.npy, reference.npy)
                   metrics:str='metrics/reference.json', # measurements on the test split
                   figures:str='results/figures'):       # figure folder (reference_test.png, reference_wild.png)
-    "Predicted parsing + occlusion-free reference for every image of every split (DVC stage `reference`)."
+    "Predicted parsing + occlusion-free reference for every image of every split (DVC stage `reference`; data-parallel under torchrun)."
     try: base, cfg = load_params('base', _Base, params), load_params('reference', ReferenceCfg, params)
     except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-reference: {e}")
     t0 = time.time()
-    try: m = run_reference(cfg, base.seed, data, out, metrics, figures)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-reference: {e}")
+    with session():   # joins torchrun's process group; a no-op in a plain run
+        try: m = run_reference(cfg, base.seed, data, out, metrics, figures)
+        except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-reference: {e}")
+        main = is_main()
+    if not main: return
     msg = f"s3pot-reference: {cfg.kind} references for {', '.join(cfg.splits)} -> {out} in {time.time() - t0:.0f} s"
     if m:
         rr = m['removal_ratio']

@@ -13,6 +13,7 @@ from .core import Config, atomic_write, save_json, progress
 from fastcore.script import call_parse
 from .prompts import ScreeningLayer
 from .losses import LossCfg, s3pot_loss, point_logits
+from .distributed import shard, is_main, gather, sum_grads, all_sum, broadcast_module, session
 
 # %% auto #0
 __all__ = ['TrainCfg', 'ScreenedDecoder', 'prompt_labels', 'TrainData', 'image_loss', 'train_general', 'evaluate_loss',
@@ -78,7 +79,7 @@ class TrainData:
         self.emb, self.image_size = emb, tuple(image_size)
         self.idx = list(range(len(prompts))) if idx is None else list(idx)
         self.points, self.labels, self.sparse = [], [], []
-        for i in progress(self.idx, desc):
+        for i in (progress(self.idx, desc) if desc else self.idx):
             pts, lab = prompts.points(i), prompt_labels(prompts.labels(i), polarity)
             self.points.append(torch.as_tensor(pts)); self.labels.append(torch.as_tensor(lab))
             self.sparse.append(model.tokens(pts, lab, self.image_size) if len(pts) else None)
@@ -116,36 +117,45 @@ def train_general(model:ScreenedDecoder, # backbone + screening layer to train
         ck = torch.load(last, map_location='cpu', weights_only=True)
         model.screen.load_state_dict(ck['screen']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         start, history = ck['epoch'] + 1, list(ck['history'])
-        print(f"train: resumed from {last} after epoch {ck['epoch']}")
+        if is_main(): print(f"train: resumed from {last} after epoch {ck['epoch']}")
     if not params or not cfg.screen: return history
+    broadcast_module(model.screen)   # torchrun: every replica starts from rank 0's weights (no-op in one process)
+    main = is_main()
     for epoch in range(start, min(cfg.epochs, until or cfg.epochs)):
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
-        order = torch.randperm(len(train), generator=g).tolist()
+        order = torch.randperm(len(train), generator=g).tolist()   # the same on every rank
         t0, tot, parts = time.time(), 0.0, {'rec': 0.0, 'occ': 0.0, 'pun': 0.0}
         model.screen.train()
-        for b in progress(range(0, len(order), cfg.batch_size), f'epoch {epoch + 1}/{cfg.epochs}'):
+        it = range(0, len(order), cfg.batch_size)
+        for b in (progress(it, f'epoch {epoch + 1}/{cfg.epochs}') if main else it):
             ks = order[b:b + cfg.batch_size]
+            mine = shard(len(ks))              # this rank's share of the batch (all of it in one process)
             opt.zero_grad()
             loss = 0.0
-            for k in ks:
+            for k in ks[mine.start:mine.stop]:
                 l, d = image_loss(model, train, k, cfg.loss)
                 loss = loss + l
                 for n in parts: parts[n] += d.get(n, 0.0)
-            (loss / len(ks)).backward()
+            if not len(mine): loss = sum(p.sum() for p in params) * 0.0   # an empty share still joins the gradient sum
+            (loss / len(ks)).backward()        # / the whole batch: summed over ranks this is the one-process gradient
+            sum_grads(params)                  # no-op in one process
             opt.step(); tot += loss.item()
         sched.step()
+        tot, *pv = all_sum([tot, *parts.values()]); parts = dict(zip(parts, pv))   # totals over ranks (unchanged in one process)
         rec = {'epoch': epoch + 1, 'loss': tot / len(train), **{n: v / len(train) for n, v in parts.items()},
                'lr': opt.param_groups[0]['lr'], 'seconds': round(time.time() - t0, 2)}
         if val is not None: rec['val_loss'] = evaluate_loss(model, val, cfg.loss)
         history.append(rec)
-        if last is not None: _save_ckpt(last, model.screen, opt, sched, epoch, history)
+        if last is not None and main: _save_ckpt(last, model.screen, opt, sched, epoch, history)
     return history
 
 @torch.no_grad()
 def evaluate_loss(model, data:TrainData, loss_cfg:LossCfg):
-    "Mean self-supervised loss over a dataset (no labels involved)."
+    "Mean self-supervised loss over a dataset (no labels involved); under torchrun each rank takes a share, all get the mean."
     model.screen.eval()
-    return float(np.mean([float(image_loss(model, data, k, loss_cfg)[0]) for k in range(len(data))])) if len(data) else float('nan')
+    if not len(data): return float('nan')
+    vals = [float(image_loss(model, data, k, loss_cfg)[0]) for k in shard(len(data))]
+    return float(np.mean([v for part in gather(vals, all=True) for v in part]))   # in the one-process order
 
 # %% ../nbs/09_train.ipynb #0aa4ccc5
 def fit_single(model:ScreenedDecoder, # backbone + a screening layer (its weights are the starting point)
@@ -187,7 +197,7 @@ def variant_cfg(params:dict, # the whole params file
     if ps not in (params.get('prompt_sets') or {}): raise ConfigError(f"variant {name!r}: unknown prompt_set {ps!r}")
     return TrainCfg.from_dict({**(params.get('train') or {}), **over}, where=f"ablations.{name}"), ps
 
-# %% ../nbs/09_train.ipynb #e483ca4b
+# %% ../nbs/09_train.ipynb #baba86a8
 def loss_figure(history, path):
     "Loss curve PNG (train and, if present, validation)."
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
@@ -204,7 +214,10 @@ def train_cli(variant:str='full',              # variant name (key of `ablations
               params:str='params.yaml',        # params file
               out:str=None,                    # model folder (default models/<variant>)
               prompts_root:str='artifacts/prompts', # prompts caches
-              embed_root:str='artifacts/embed'): # embedding caches
+              embed_root:str='artifacts/embed', # embedding caches
+              train_split:str='train',         # split trained on (label-free: e.g. 'real', the user's photos themselves)
+              val_split:str='val',             # split for the validation loss ('' = none)
+              metrics:str=None):               # metrics file (default metrics/train/<variant>.json)
     "Train the screening layer of one variant, general regime (DVC stage `train@<variant>`)."
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
@@ -214,24 +227,29 @@ def train_cli(variant:str='full',              # variant name (key of `ablations
         P = read_params(params); cfg, ps = variant_cfg(P, variant)
         base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
     except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-train: {e}")
-    out = Path(out or f'models/{variant}'); out.mkdir(parents=True, exist_ok=True)
-    seed_everything(base.seed); torch.set_num_threads(cfg.threads)
-    bb = SamBackbone.from_cfg(sam_cfg)
-    cache = EmbeddingCache(Path(embed_root)/sam_cfg.model)
-    model = ScreenedDecoder(bb, ScreeningLayer(bb.dim, cfg.heads, identity=not cfg.screen))
-    pr_tr, pr_va = PromptSet(Path(prompts_root)/ps/'train'), PromptSet(Path(prompts_root)/ps/'val')
-    n = len(pr_tr) if not cfg.max_images else min(cfg.max_images, len(pr_tr))
-    size = tuple(pr_tr.meta['image_size'])
-    tr = TrainData(model, cache.array('train'), pr_tr, size, cfg.polarity, range(n), 'tokens train')
-    va = TrainData(model, cache.array('val'), pr_va, size, cfg.polarity, None, 'tokens val')
-    t0 = time.time()
-    hist = train_general(model, tr, cfg, base.seed, va, out)
-    secs = time.time() - t0
+    out = Path(out or f'models/{variant}')
+    with session():   # joins torchrun's process group (data-parallel training); a no-op in a plain run
+        main = is_main()
+        if main: out.mkdir(parents=True, exist_ok=True)
+        seed_everything(base.seed); torch.set_num_threads(cfg.threads)
+        bb = SamBackbone.from_cfg(sam_cfg)
+        cache = EmbeddingCache(Path(embed_root)/sam_cfg.model)
+        model = ScreenedDecoder(bb, ScreeningLayer(bb.dim, cfg.heads, identity=not cfg.screen))
+        pr_tr = PromptSet(Path(prompts_root)/ps/train_split)
+        n = len(pr_tr) if not cfg.max_images else min(cfg.max_images, len(pr_tr))
+        size = tuple(pr_tr.meta['image_size'])
+        tr = TrainData(model, cache.array(train_split), pr_tr, size, cfg.polarity, range(n), f'tokens {train_split}' if main else None)
+        va = TrainData(model, cache.array(val_split), PromptSet(Path(prompts_root)/ps/val_split), size, cfg.polarity, None,
+                       f'tokens {val_split}' if main else None) if val_split else None
+        t0 = time.time()
+        hist = train_general(model, tr, cfg, base.seed, va, out)
+        secs = time.time() - t0
+    if not main: return   # rank 0 alone writes the model, the history and the metrics
     with atomic_write(out/'screen.pth') as f: torch.save(model.screen.state_dict(), f)
     save_json(out/'config.json', {'variant': variant, 'train': cfg.to_dict(), 'prompt_set': ps, 'sam': sam_cfg.to_dict()})
     with atomic_write(out/'history.csv', 'w') as f: pd.DataFrame(hist).to_csv(f, index=False, lineterminator='\n')
     if hist: loss_figure(hist, out/'loss.png')
-    save_json(f'metrics/train/{variant}.json', {'epochs': len(hist), 'images': n, 'seconds': round(secs, 1),
+    save_json(metrics or f'metrics/train/{variant}.json', {'epochs': len(hist), 'images': n, 'seconds': round(secs, 1),
               'final_loss': round(hist[-1]['loss'], 5) if hist else None,
               'final_val_loss': round(hist[-1].get('val_loss', float('nan')), 5) if hist else None,
               'seconds_per_epoch': round(float(np.mean([h['seconds'] for h in hist])), 2) if hist else None})

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """`dvc repro` with a wall-clock time per stage: streams DVC's output unchanged and, when the run succeeds, writes
-metrics/pipeline_time.json = {"total_seconds", "stages": {stage: seconds}, "skipped": [...], "command", "machine"}.
+metrics/pipeline_time.json (or $S3POT_TIME_OUT) = {"total_seconds", "stages": {stage: seconds}, "skipped": [...], "command", "machine"}.
 
 Usage: python scripts/repro_timed.py [dvc repro arguments...]   (e.g. `-f` for a from-scratch run)
 """
@@ -29,7 +29,7 @@ def main(argv):
         return rc
     out = {'command': ' '.join(cmd), 'total_seconds': total, 'stages': stages, 'skipped': skipped,
            'machine': f"{platform.machine()}, {os.cpu_count()} cores"}
-    path = Path('metrics/pipeline_time.json'); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(os.environ.get('S3POT_TIME_OUT', 'metrics/pipeline_time.json')); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix('.json.tmp'); tmp.write_text(json.dumps(out, indent=2) + '\n'); tmp.replace(path)
     print(f"repro_timed: {len(stages)} stages ran, {len(skipped)} unchanged, {total:.0f} s in all -> {path}")
     for k, v in sorted(stages.items(), key=lambda kv: -kv[1]): print(f"  {k:28s} {v:8.1f} s")

@@ -1,7 +1,8 @@
 "S3POT core: greedy matching against the plain definition, metrics against scikit-learn."
 import numpy as np, pandas as pd, pytest, torch
 from sklearn.metrics import jaccard_score, f1_score
-from s3pot.prompts import greedy_match, greedy_match_reference
+import torch.nn.functional as F
+from s3pot.prompts import greedy_match, greedy_match_reference, greedy_match_chunked, select_prompts
 from s3pot.evaluate import image_metrics, summarise
 
 @pytest.mark.parametrize('shape', [(60, 60), (150, 400), (409, 1024)])
@@ -16,6 +17,29 @@ def test_greedy_equals_plain_tied(levels):
     m = greedy_match(S).numpy()
     assert (m == greedy_match_reference(S.numpy())).all()
     assert len(set(m.tolist())) == len(m)   # one-to-one
+
+@pytest.mark.parametrize('chunk', [1, 5, 64, 1000])
+@pytest.mark.parametrize('kind', ['random', 'tied', 'constant'])
+def test_greedy_chunked_equals_dense(kind, chunk):
+    g = torch.Generator().manual_seed(chunk)
+    S = {'random': lambda: torch.rand(130, 300, generator=g),
+         'tied': lambda: torch.randint(0, 3, (130, 300), generator=g).float(),
+         'constant': lambda: torch.full((130, 300), 0.5)}[kind]()
+    ref = greedy_match_reference(S.numpy())
+    for k in (1, 16):
+        assert (greedy_match_chunked(S, chunk=chunk, k=k).numpy() == ref).all()
+
+def test_select_prompts_chunked_path_same_prompts():
+    "Above the memory budget select_prompts switches to the chunked matching; the prompts do not change."
+    g = torch.Generator().manual_seed(0)
+    A_R = torch.randn(64, 32, 32, generator=g); A_I = A_R + 0.3 * torch.randn(64, 32, 32, generator=g)
+    A_I[:, 10:18, 12:20] = torch.randn(64, 1, 1, generator=g) + 0.5 * torch.randn(64, 8, 8, generator=g)  # an occluder
+    P = torch.zeros(32, 32, dtype=torch.bool); P[4:28, 6:26] = True                                     # 480 tokens
+    tok, lab = select_prompts(A_I, A_R, P)
+    assert 3 * 480 * 1024 * 4 > 0.5 * 2**20                                   # so max_mb=0.5 takes the chunked path
+    tok_c, lab_c = select_prompts(A_I, A_R, P, max_mb=0.5)
+    assert torch.equal(tok, tok_c) and torch.equal(lab, lab_c)
+    assert 0 < int((lab == 0).sum()) < 480
 
 def test_metrics_match_sklearn():
     rng = np.random.default_rng(0)
