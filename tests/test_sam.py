@@ -96,3 +96,28 @@ def test_cli_errors(tmp_path):
     assert r.returncode != 0 and 'nowhere.pth: checkpoint not found' in r.stderr
     r = run_cli('s3pot-pretrain-sam', '--params', tmp_path/'p.yaml', cwd=tmp_path)
     assert r.returncode != 0 and "unknown key(s) ['stepz']" in r.stderr
+
+def test_vit_h_key_listing():
+    "The vit_h state dict layout our loader expects is the official one: shapes of the public sam_vit_h_4b8939.pth (built on the meta device)."
+    with torch.device('meta'): sd = sam_model_registry['vit_h']().state_dict()
+    n = sum(v.numel() for v in sd.values())
+    assert len(sd) == 594 and n == 641_090_864, (len(sd), n)                         # 2.56 GB in float32, as the public file
+    assert tuple(sd['image_encoder.pos_embed'].shape) == (1, 64, 64, 1280)          # 1024 px / patch 16 = 64x64 tokens
+    assert tuple(sd['image_encoder.patch_embed.proj.weight'].shape) == (1280, 3, 16, 16)
+    assert sum(k.endswith('.attn.qkv.weight') for k in sd) == 32                    # 32 blocks
+    assert tuple(sd['image_encoder.blocks.7.attn.rel_pos_h'].shape) == (127, 80)    # global attention blocks 7, 15, 23, 31
+    assert tuple(sd['image_encoder.blocks.0.attn.rel_pos_h'].shape) == (27, 80)     # windowed (14) elsewhere
+    assert tuple(sd['image_encoder.neck.0.weight'].shape) == (256, 1280, 1, 1)
+    assert tuple(sd['mask_decoder.output_upscaling.0.weight'].shape) == (256, 64, 2, 2)
+
+def test_vit_h_checkpoint_round_trip(tmp_path):
+    "A random vit_h saved in the official format loads through build_sam exactly, and is refused by vit_b with its shapes named."
+    torch.manual_seed(0)
+    sam = sam_model_registry['vit_h']()
+    p = tmp_path/'sam_vit_h_4b8939.pth'; torch.save(sam.state_dict(), p)
+    ours = build_sam('vit_h', p)
+    for k in ('image_encoder.pos_embed', 'image_encoder.blocks.31.mlp.lin2.weight', 'mask_decoder.iou_token.weight'):
+        assert torch.equal(ours.state_dict()[k], sam.state_dict()[k]), k
+    del ours, sam
+    with pytest.raises(CheckpointError) as e: build_sam('vit_b', p)
+    assert 'looks like a vit_h checkpoint' in str(e.value) and 'image_encoder.pos_embed: checkpoint (1, 64, 64, 1280) vs model (1, 64, 64, 768)' in str(e.value)
