@@ -61,7 +61,7 @@ test-nb: install data
 	S3POT_QUIET=1 nbdev_test --n_workers 1 --timing
 
 test-py: install data
-	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider
+	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile
 
 # the whole DVC pipeline at smoke size (profiles/quick.yaml), in a throw-away copy of the repo
 test-quick: install data
