@@ -45,6 +45,19 @@ def test_readme_sections():
     text = '# t\n\n## Main comparison\n\n| a |\n|---|\n\n## Ablations\n\nx\n'
     assert section(text, 'Main comparison') == '| a |\n|---|' and section(text, 'Nope') is None
 
+def test_readme_time_table_with_scratch_run(tmp_path):
+    sys.path.insert(0, str(ROOT/'scripts'))
+    from readme import time_table
+    inc = {'command': 'dvc repro', 'total_seconds': 120.0, 'stages': {'collect': 30.4, 'train@full': 60.0},
+           'skipped': ['pretrain_sam'], 'machine': 'x86_64, 2 cores'}
+    scr = dict(inc, command='dvc repro -f', total_seconds=600.0, skipped=[], stages={'collect': 31.0, 'pretrain_sam': 480.6, 'train@full': 59.0})
+    (tmp_path/'t.json').write_text(json.dumps(inc)); (tmp_path/'s.json').write_text(json.dumps(scr))
+    one = time_table(tmp_path/'t.json', tmp_path/'absent.json').splitlines()
+    assert one[:3] == ['| stage | seconds |', '|---|---|', '| `collect` | 30 |'] and 'unchanged and skipped: `pretrain_sam`' in one[-1]
+    two = time_table(tmp_path/'t.json', tmp_path/'s.json').splitlines()
+    assert two[2:5] == ['| `collect` | 30 | 31 |', '| `pretrain_sam` | reused | 481 |', '| `train@full` | 60 | 59 |']
+    assert two[-1].endswith('from scratch 10.0 min (`dvc repro -f`, x86_64, 2 cores).')
+
 def test_report_tables_from_metric_files(tmp_path):
     from s3pot.evaluate import image_metrics, report
     from s3pot.report import main_table, ablation_table, markdown, display_table
