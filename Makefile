@@ -12,6 +12,15 @@ export HF_HUB_OFFLINE := 1
 export DVC_NO_ANALYTICS := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONHASHSEED := 0
+# The same CPU kernels on every x86-64 machine with AVX2 (an AVX-512 machine would otherwise pick other kernels and
+# round differently): torch's ATen vector kernels, oneDNN (convolutions) and MKL (matrix products) are capped at
+# AVX2, the code path these results were made with. The stages set the same defaults themselves
+# (s3pot.core.pin_cpu_kernels); `S3POT_NATIVE_KERNELS=1` keeps each library's own choice.
+ifeq ($(shell grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo y),y)
+export ATEN_CPU_CAPABILITY ?= avx2
+export ONEDNN_MAX_CPU_ISA ?= AVX2
+export MKL_CBWR ?= AVX2
+endif
 STAMP := $(VENV)/.s3pot-installed
 
 .PHONY: install data repro test test-nb test-py test-sync test-quick lab readme bench clean-venv
@@ -26,13 +35,16 @@ $(STAMP): requirements.txt constraints.txt setup.py settings.ini
 install: $(STAMP)
 
 # data/ is materialised offline from installed packages; its hash must equal the committed data.dvc.
-# `dvc commit` then fills the local DVC cache so that `dvc status` is clean.
+# `dvc commit` then fills the local DVC cache so that `dvc status` is clean. check_render.py then renders a small
+# fixed SynthOcc sample and says plainly whether this machine renders the committed bytes (if not, `dvc repro`
+# would retrain the foundation models).
 data: install
 	s3pot-assets data
 	@cp data.dvc $(VENV)/.data.dvc.expected
 	@dvc commit -f -q data.dvc
 	@cmp -s data.dvc $(VENV)/.data.dvc.expected || { cp $(VENV)/.data.dvc.expected data.dvc; \
 	  echo "error: data/ does not match data.dvc (a different scikit-image, or files added by hand: run 'dvc add data' to accept them)" >&2; exit 1; }
+	@$(PY) scripts/check_render.py
 
 # `dvc repro` with a wall time per stage (metrics/pipeline_time.json); `make repro REPRO_ARGS=-f` rebuilds everything.
 # `make repro PROFILE=paper`: the paper-scale profile (profiles/paper/: official SAM, BiSeNet, diffusers, your photos);

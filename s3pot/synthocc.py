@@ -8,13 +8,14 @@ import math
 from pathlib import Path
 
 import numpy as np
-import cv2
+import cv2   # image decoding only: every float kernel comes from s3pot.exact
+from .exact import exp, sin, cos, arctan2, hypot, power, resize, gaussian_blur
 
 # %% auto #0
-__all__ = ['CLASSES', 'FACE_PROMPT_CLASSES', 'FAMILIES', 'PALETTE', 'SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES',
+__all__ = ['CLASSES', 'FACE_PROMPT_CLASSES', 'FAMILIES', 'PALETTE', 'SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES', 'GOLDEN_ARRAYS',
            'face_prompt_region', 'colorize', 'load_textures', 'builtin_textures', 'coverage', 'sd_circle', 'sd_ellipse',
            'sd_segment', 'sd_polyline', 'sd_box', 'sd_polygon', 'smin', 'rotate', 'bezier', 'Pose', 'render_face',
-           'render_occluder', 'compose', 'make_sample']
+           'render_occluder', 'compose', 'make_sample', 'render_digest', 'digest_mismatches']
 
 # %% ../nbs/01_synthocc.ipynb #ff16bda0
 CLASSES = ('background', 'lip', 'eyebrows', 'eyes', 'hair', 'nose', 'skin', 'ears', 'neck', 'inner_mouth',
@@ -59,7 +60,7 @@ def _fit(img, max_side):
     h, w = img.shape[:2]
     if max(h, w) > max_side:
         k = max_side / max(h, w)
-        img = cv2.resize(img, (max(1, round(w * k)), max(1, round(h * k))), interpolation=cv2.INTER_AREA)
+        img = resize(img, (max(1, round(w * k)), max(1, round(h * k))), 'area')
     return img
 
 def load_textures(root='data/textures', # folder holding *.png / *.jpg texture photographs
@@ -94,7 +95,7 @@ def _tex(rng, textures, h, w, zoom=(0.7, 2.0)):
     y0, x0 = int(rng.integers(0, th - ch + 1)), int(rng.integers(0, tw - cw + 1))
     patch = t[y0:y0 + ch, x0:x0 + cw]
     if rng.random() < 0.5: patch = patch[:, ::-1]
-    return cv2.resize(np.ascontiguousarray(patch), (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    return resize(patch, (w, h), 'linear').astype(np.float32)
 
 # %% ../nbs/01_synthocc.ipynb #7d58f66e
 def coverage(d:np.ndarray, # signed distance in pixels (negative inside)
@@ -104,7 +105,7 @@ def coverage(d:np.ndarray, # signed distance in pixels (negative inside)
 
 def sd_circle(x, y, cx, cy, r):
     "Exact SDF of a disc."
-    return np.hypot(x - cx, y - cy) - r
+    return hypot(x - cx, y - cy) - r
 
 def sd_ellipse(x, y, cx, cy, rx, ry):
     "Axis-aligned ellipse, first-order SDF (exact on the boundary)."
@@ -118,7 +119,7 @@ def sd_segment(x, y, ax, ay, bx, by, ra=0.0, rb=None):
     rb = ra if rb is None else rb
     pax, pay, bax, bay = x - ax, y - ay, bx - ax, by - ay
     h = np.clip((pax * bax + pay * bay) / max(bax * bax + bay * bay, 1e-12), 0.0, 1.0)
-    d = np.hypot(pax - bax * h, pay - bay * h)
+    d = hypot(pax - bax * h, pay - bay * h)
     return d - (ra + (rb - ra) * h) if rb != ra else d - ra
 
 def sd_polyline(x, y, pts, radii):
@@ -135,7 +136,7 @@ def sd_polyline(x, y, pts, radii):
 def sd_box(x, y, hx, hy, r=0.0):
     "Exact SDF of a centred axis-aligned box with half sizes (hx, hy) and corner radius r."
     qx, qy = np.abs(x) - hx + r, np.abs(y) - hy + r
-    return np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
+    return hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
 
 def sd_polygon(x, y, pts):
     "Exact SDF of a simple polygon (Quilez)."
@@ -168,7 +169,7 @@ def bezier(p0, p1, p2, p3, n=8):
     "n points on a cubic Bezier curve, (n, 2)."
     t = np.linspace(0, 1, n)[:, None]
     p0, p1, p2, p3 = (np.asarray(p, float) for p in (p0, p1, p2, p3))
-    return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + t ** 3 * p3
+    return power(1 - t, 3) * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + power(t, 3) * p3
 
 # %% ../nbs/01_synthocc.ipynb #2f3ad784
 _GRIDS = {}
@@ -309,7 +310,7 @@ def _smooth(e0, e1, x):
 def _lowfreq(rng, h, w, cells=6):
     "Smooth zero-mean noise (bicubic upsampling of a coarse normal grid)."
     g = rng.standard_normal((cells, cells)).astype(np.float32)
-    return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC)
+    return resize(g, (w, h), 'cubic')
 
 def _head_f(U, V, sh):
     "Head outline, implicit in canonical units: elliptic cranium on top, tapered superellipse jaw below."
@@ -318,9 +319,9 @@ def _head_f(U, V, sh):
     c, sn = np.abs(U) / rho, v / rho
     sa = np.abs(sn)
     q = sh['top_p']
-    r_top = ((c / sh['W']) ** q + (sa / sh['top']) ** q) ** (-1.0 / q)
+    r_top = power(power(c / sh['W'], q) + power(sa / sh['top'], q), -1.0 / q)
     p = sh['jaw_p']
-    r_bot = ((c / sh['W']) ** p + (sa / sh['bot']) ** p) ** (-1.0 / p) * (1 - sh['taper'] * 4 * c * c * sa * sa)
+    r_bot = power(power(c / sh['W'], p) + power(sa / sh['bot'], p), -1.0 / p) * (1 - sh['taper'] * 4 * c * c * sa * sa)
     return rho - np.where(sn < 0, r_top, r_bot)
 
 def _face_params(rng, n, force):
@@ -381,7 +382,7 @@ def _background(rng, n, textures):
         t = np.clip(((X - n / 2) * math.cos(a) + (Y - n / 2) * math.sin(a)) / n + 0.5, 0, 1)[..., None]
         bg = (c0 * (1 - t) + c1 * t).astype(np.float32)
         bg *= (1 + 0.06 * _lowfreq(rng, n, n, 5))[..., None]
-    if rng.random() < 0.45: bg = cv2.GaussianBlur(bg, (0, 0), rng.uniform(0.6, 2.5) * n / 128)
+    if rng.random() < 0.45: bg = gaussian_blur(bg, rng.uniform(0.6, 2.5) * n / 128)
     return np.clip(bg, 0, 255).astype(np.float32)
 
 def _skin_map(cv, sh, col, rng):
@@ -393,11 +394,11 @@ def _skin_map(cv, sh, col, rng):
     rr = np.clip((U / sh['W']) ** 2 + (vv / 1.5) ** 2, 0, 1.4)
     F *= 1 - 0.14 * rr * rr
     for sg in (-1, 1):
-        F *= 1 - 0.09 * np.exp(-(((U - sg * sh['eye_u']) / 0.24) ** 2 + ((V + 0.03) / 0.13) ** 2))
-    F *= 1 - 0.06 * np.exp(-(((V - sh['nose_v'] - 0.1) / 0.05) ** 2 + ((U - sh['nose_u']) / 0.15) ** 2))
+        F *= 1 - 0.09 * exp(-(((U - sg * sh['eye_u']) / 0.24) ** 2 + ((V + 0.03) / 0.13) ** 2))
+    F *= 1 - 0.06 * exp(-(((V - sh['nose_v'] - 0.1) / 0.05) ** 2 + ((U - sh['nose_u']) / 0.15) ** 2))
     F *= 1 + 0.035 * _lowfreq(rng, n, n, 7) + 0.012 * rng.standard_normal((n, n), dtype=np.float32)
     out = np.asarray(col['skin'], np.float32) * F[..., None]
-    bl = col['blush'] * np.exp(-(((np.abs(U) - 0.55) / 0.2) ** 2 + ((V - 0.42) / 0.17) ** 2))
+    bl = col['blush'] * exp(-(((np.abs(U) - 0.55) / 0.2) ** 2 + ((V - 0.42) / 0.17) ** 2))
     out += bl[..., None] * np.array([14, -8, -6], np.float32)
     return out
 
@@ -427,13 +428,13 @@ def _hair_rgb(U, V, hp, base):
     "Strand texture: sinusoids in the angle around the crown, a little wave, a sheen band."
     du, dv = U - hp['crown_u'], V - hp['crown_v']
     rho = np.sqrt(du * du + dv * dv)
-    phi = np.arctan2(du, dv) + hp['wave'] * np.sin(rho * hp['wave_f'] + hp['wave_p'])
+    phi = arctan2(du, dv) + hp['wave'] * sin(rho * hp['wave_f'] + hp['wave_p'])
     (f0, f1, f2), (p0, p1, p2) = hp['freqs'], hp['phases']
-    st = (0.6 * np.sin(f0 * phi + p0) + 0.8 * np.sin(f1 * phi + p1) + 0.6 * np.sin(f2 * phi + p2)) / 2.0
+    st = (0.6 * sin(f0 * phi + p0) + 0.8 * sin(f1 * phi + p1) + 0.6 * sin(f2 * phi + p2)) / 2.0
     st *= np.clip(rho / 0.5, 0, 1)   # no aliasing where strands converge at the crown
     base = np.asarray(base, np.float32)
     out = base * (0.8 + 0.22 * st)[..., None]
-    sheen = hp['sheen'] * np.exp(-((rho - hp['sheen_r'] - 0.45) / 0.2) ** 2) * (0.6 + 0.4 * st)
+    sheen = hp['sheen'] * exp(-((rho - hp['sheen_r'] - 0.45) / 0.2) ** 2) * (0.6 + 0.4 * st)
     return out + sheen[..., None] * (np.array([210, 200, 190], np.float32) - base) * 0.22
 
 def _hairline(U, hp, sh):
@@ -442,7 +443,7 @@ def _hairline(U, hp, sh):
         sg = 1.0 if hp['part_u'] > 0 else -1.0
         h = hp['hl'] - 0.05 + (hp['swoop_v'] - hp['hl'] + 0.05) * _smooth(0, 1, (hp['part_u'] - U) * sg / 1.25)
     elif hp['fringe']:
-        h = hp['fringe_v'] + hp['fringe_amp'] * (1 - np.abs(np.sin(hp['fringe_f'] * U + hp['fringe_p']))) ** 1.5 \
+        h = hp['fringe_v'] + hp['fringe_amp'] * power(1 - np.abs(sin(hp['fringe_f'] * U + hp['fringe_p'])), 1.5) \
             + 0.06 * (U / W) ** 2
     else:
         h = hp['hl'] + hp['hl_a'] * (U / W) ** 2
@@ -458,7 +459,7 @@ def _back_f(U, V, hp, sh, hf):
     hf = hf - hp['vol'] - 0.1
     vb = hp['long_bottom']
     Ub = U / (1 + 0.12 * np.clip(V - sh['vc'], 0, 3))
-    jag = 0.08 * (1 - np.abs(np.sin(7 * U + hp['fringe_p'])))
+    jag = 0.08 * (1 - np.abs(sin(7 * U + hp['fringe_p'])))
     box = sd_box(Ub, V - (sh['vc'] + vb) / 2 + jag, sh['W'] + hp['long_w'], (vb - sh['vc']) / 2, 0.35)
     return smin(hf, box, 0.3)
 
@@ -498,8 +499,8 @@ def _draw_neck_clothes(cv, sh, col, flags, rng, skin_map, textures):
     elif mode == 1: c = _tex(rng, textures, h_, w_, (0.8, 2.0)).mean(-1, keepdims=True) / 140 * base
     else:
         ph = rng.uniform(2.5, 6) * n / 128
-        c = np.where((np.sin((Y - ysh) / ph) > 0)[..., None], base, base * rng.uniform(0.3, 0.7)).astype(np.float32)
-    c *= (0.85 + 0.15 * np.exp(-((X - bx) / (1.2 * hw)) ** 2) + 0.08 * _lowfreq(rng, h_, w_, 4))[..., None]
+        c = np.where((sin((Y - ysh) / ph) > 0)[..., None], base, base * rng.uniform(0.3, 0.7)).astype(np.float32)
+    c *= (0.85 + 0.15 * exp(-((X - bx) / (1.2 * hw)) ** 2) + 0.08 * _lowfreq(rng, h_, w_, 4))[..., None]
     cv.paint(w, coverage(d), c, label=0)
 
 def _draw_ears(cv, sh, col, flags, rng, skin_map):
@@ -563,7 +564,7 @@ def _draw_brows(cv, sh, col, rng):
         w, U, V = cv.cwin(pts[:, 0].min() - 0.1, pts[:, 1].min() - 0.1, pts[:, 0].max() + 0.1, pts[:, 1].max() + 0.1)
         if w is None: continue
         f = sd_polyline(U, V, pts, radii)
-        tex = 0.75 + 0.3 * (0.5 + 0.5 * np.sin(150 * k * (U * 0.9 + sg * V * 0.45) + rng.uniform(0, 6)))
+        tex = 0.75 + 0.3 * (0.5 + 0.5 * sin(150 * k * (U * 0.9 + sg * V * 0.45) + rng.uniform(0, 6)))
         cv.paint(w, cv.cover(f), b * tex[..., None], label=2, opacity=0.95)
 
 def _eye_local(U, V, sh, sg):
@@ -584,7 +585,7 @@ def _draw_eyes(cv, sh, col, flags, rng):
         if w is None: continue
         A, B = _eye_local(U, V, sh, sg)
         # lid crease and socket (skin only)
-        crease = np.abs(np.hypot(A, B - (-h1 * 1.9 + R1 * 1.15)) - R1 * 1.15) - tk * 0.7
+        crease = np.abs(hypot(A, B - (-h1 * 1.9 + R1 * 1.15)) - R1 * 1.15) - tk * 0.7
         crease = np.maximum(crease, np.maximum(np.abs(A) - a_ * 0.9, B + h1 * 1.2))
         cv.shade(w, 1 - 0.18 * np.clip(0.5 - _dist(crease) / 1.5, 0, 1))
         if flags['eyes_closed']:
@@ -592,12 +593,12 @@ def _draw_eyes(cv, sh, col, flags, rng):
             f = sd_polyline(A, B, pts, tk * 1.1)
             cv.paint(w, cv.cover(f), (30, 22, 20), label=3)
             continue
-        f_eye = np.maximum(np.hypot(A, B - (R1 - h1)) - R1, np.hypot(A, B + (R2 - h2)) - R2)
+        f_eye = np.maximum(hypot(A, B - (R1 - h1)) - R1, hypot(A, B + (R2 - h2)) - R2)
         white = np.array([232, 226, 220], np.float32) * (1 - 0.2 * np.clip(np.abs(A) / a_, 0, 1) ** 2)[..., None]
         cv.paint(w, cv.cover(f_eye), white, label=3)
         ri = 0.4 * a_
         gc = (sh['gaze'][0] * a_ * sg, sh['gaze'][1] * h1 - 0.15 * h1)
-        rr = np.hypot(A - gc[0], B - gc[1])
+        rr = hypot(A - gc[0], B - gc[1])
         ir = iris * (0.55 + 0.45 * np.clip((ri - rr) / (0.25 * ri), 0, 1) * (1.1 - 0.3 * rr / ri))[..., None]
         fi = np.maximum(rr - ri, f_eye)
         cv.paint(w, cv.cover(fi), ir, label=3)
@@ -605,9 +606,9 @@ def _draw_eyes(cv, sh, col, flags, rng):
         # shadow of the upper lid, catch-light, lash line
         lid = np.clip(0.5 - _dist(f_eye), 0, 1) * (1 - _smooth(-h1, -h1 + 0.7 * (h1 + h2), B))
         cv.shade(w, 1 - 0.4 * lid)
-        hl = np.maximum(np.hypot(A - gc[0] + sg * 0.35 * ri * lx, B - gc[1] + 0.35 * ri) - 0.22 * ri, f_eye)
+        hl = np.maximum(hypot(A - gc[0] + sg * 0.35 * ri * lx, B - gc[1] + 0.35 * ri) - 0.22 * ri, f_eye)
         cv.paint(w, cv.cover(hl), (250, 250, 250), opacity=0.8)
-        lash = np.maximum(np.abs(np.hypot(A, B - (R1 - h1)) - R1) - tk, np.maximum(np.abs(A) - a_ * 1.04, B - 0.2 * h2))
+        lash = np.maximum(np.abs(hypot(A, B - (R1 - h1)) - R1) - tk, np.maximum(np.abs(A) - a_ * 1.04, B - 0.2 * h2))
         cv.paint(w, cv.cover(lash), (28, 20, 18), label=3)
 
 def _draw_nose(cv, sh, col, rng):
@@ -623,10 +624,10 @@ def _draw_nose(cv, sh, col, rng):
     sg = -1.0 if lx > 0 else 1.0  # shadow side
     t = np.clip((V - top) / (nv - top), 0, 1)
     cu = nu * t  # nose axis drifts toward the tip
-    side = np.exp(-((U - cu - sg * (0.06 + 0.06 * t)) / 0.045) ** 2) * _smooth(0.0, 0.3, t)
-    ridge = np.exp(-((U - cu) / 0.03) ** 2) * _smooth(0.1, 0.5, t) * (1 - _smooth(0.85, 1.0, t))
-    tip = np.exp(-(((U - nu) / 0.07) ** 2 + ((V - nv + 0.04) / 0.05) ** 2))
-    under = np.exp(-(((U - nu) / 0.12) ** 2 + ((V - nv - 0.06) / 0.025) ** 2))
+    side = exp(-((U - cu - sg * (0.06 + 0.06 * t)) / 0.045) ** 2) * _smooth(0.0, 0.3, t)
+    ridge = exp(-((U - cu) / 0.03) ** 2) * _smooth(0.1, 0.5, t) * (1 - _smooth(0.85, 1.0, t))
+    tip = exp(-(((U - nu) / 0.07) ** 2 + ((V - nv + 0.04) / 0.05) ** 2))
+    under = exp(-(((U - nu) / 0.12) ** 2 + ((V - nv - 0.06) / 0.025) ** 2))
     cv.shade(w, (1 - 0.16 * side * (0.6 + 2 * abs(col['light'][2]))) * (1 + 0.07 * ridge + 0.08 * tip) * (1 - 0.18 * under))
     for s_ in (-1, 1):
         nx = nu + s_ * nw * 0.42
@@ -643,11 +644,11 @@ def _lip_curves(U, sh):
     t = np.clip(ur / mw, -1, 1)
     q = 1 - t * t
     line = sh['mouth_v'] - sh['smile'] * t * t
-    g = sh['gap'] * q ** 0.8
+    g = sh['gap'] * power(q, 0.8)
     up_bot, lo_top = line - 0.45 * g, line + 0.55 * g
-    bow = sh['bow'] * (np.exp(-(ur / 0.045) ** 2) - 0.6 * np.exp(-((np.abs(ur) - 0.09) / 0.05) ** 2))
-    up_top = up_bot - sh['lip_up'] * q ** 0.7 + bow
-    lo_bot = lo_top + sh['lip_lo'] * q ** 0.55
+    bow = sh['bow'] * (exp(-(ur / 0.045) ** 2) - 0.6 * exp(-((np.abs(ur) - 0.09) / 0.05) ** 2))
+    up_top = up_bot - sh['lip_up'] * power(q, 0.7) + bow
+    lo_bot = lo_top + sh['lip_lo'] * power(q, 0.55)
     return ur, mw, up_top, up_bot, lo_top, lo_bot
 
 def _draw_mouth(cv, sh, col, flags, rng):
@@ -661,7 +662,7 @@ def _draw_mouth(cv, sh, col, flags, rng):
         cv.paint(w, cv.cover(f_in), (62, 22, 26), label=9)
         th = (lo_top - up_bot) * rng.uniform(0.25, 0.45)
         teeth = np.maximum(f_in, V - (up_bot + th))
-        tc = np.array([232, 226, 212], np.float32) * (1 - 0.3 * np.exp(-(np.sin(math.pi * ur / 0.07) ** 2) / 0.03))[..., None]
+        tc = np.array([232, 226, 212], np.float32) * (1 - 0.3 * exp(-(sin(math.pi * ur / 0.07) ** 2) / 0.03))[..., None]
         tc *= (1 - 0.35 * (np.abs(ur) / mw) ** 2)[..., None]
         cv.paint(w, cv.cover(teeth), tc, label=9)
         if rng.random() < 0.5:
@@ -671,7 +672,7 @@ def _draw_mouth(cv, sh, col, flags, rng):
     f_up = np.maximum(np.maximum(up_top - V, V - up_bot), side)
     cv.paint(w, cv.cover(f_up), lip * 0.86 * (0.9 + 0.1 * _smooth(up_top, up_bot, V))[..., None], label=1)
     mid = (lo_top + lo_bot) / 2
-    hl = 1 + 0.2 * np.exp(-((V - mid + 0.01) / 0.025) ** 2) * np.exp(-(ur / 0.14) ** 2)
+    hl = 1 + 0.2 * exp(-((V - mid + 0.01) / 0.025) ** 2) * exp(-(ur / 0.14) ** 2)
     f_lo = np.maximum(np.maximum(lo_top - V, V - lo_bot), side)
     cv.paint(w, cv.cover(f_lo), lip * (hl * (0.88 + 0.12 * _smooth(lo_top, mid, V)))[..., None], label=1)
     if not flags['mouth_open']:
@@ -709,7 +710,7 @@ def _draw_glasses(cv, sh, gp, part):
         if w is None: continue
         f = _lens_f(U, V, cu, cvv, gp)
         cv.paint(w, cv.cover(f), gp['tint'], opacity=gp['tint_a'])
-        glare = np.exp(-((U - cu + V - cvv + 0.05) / 0.05) ** 2) * np.clip(0.5 - _dist(f), 0, 1)
+        glare = exp(-((U - cu + V - cvv + 0.05) / 0.05) ** 2) * np.clip(0.5 - _dist(f), 0, 1)
         cv.paint(w, glare, (255, 255, 255), opacity=0.18)
         cv.paint(w, cv.cover(np.abs(f) - t), col, label=10)
     if part == 'front':
@@ -727,13 +728,13 @@ def _photo_params(rng, n):
 def _photo(img, ph, rng, A=None):
     "Slight blur, per-channel gain, gamma and sensor noise (A: alpha of an occluder layer, kept exact)."
     if ph['blur'] > 0:
-        if A is None: img = cv2.GaussianBlur(img, (0, 0), ph['blur'])
+        if A is None: img = gaussian_blur(img, ph['blur'])
         else:
-            Pb = cv2.GaussianBlur(img * A[..., None], (0, 0), ph['blur'])
-            Ab = cv2.GaussianBlur(A, (0, 0), ph['blur'])
+            Pb = gaussian_blur(img * A[..., None], ph['blur'])
+            Ab = gaussian_blur(A, ph['blur'])
             img = np.where((A > 0)[..., None], Pb / np.maximum(Ab, 1e-6)[..., None], 0)
     img = np.clip(img * (np.asarray(ph['gain'], np.float32) / 255), 0, 1).astype(np.float32)
-    img = cv2.pow(img, ph['gamma']) * 255
+    img = power(img, ph['gamma']) * 255
     if ph['noise'] > 0: img += ph['noise'] * rng.standard_normal(img.shape, dtype=np.float32)
     return np.clip(img, 0, 255, out=img)
 
@@ -775,7 +776,7 @@ def render_face(rng:np.random.Generator, # seeded generator: the only source of 
             if flags['hair_style'] == 'long':
                 inner = W + 0.22 if hp['tuck'] else \
                     W - hp['curtain'] * (1 - 0.6 * _smooth(-0.3, 1.5, V)) - 0.08 * _smooth(-0.8, 0.3, -V) \
-                    + 0.03 * np.sin(V * hp['wave_f'] * 1.5 + hp['wave_p'])
+                    + 0.03 * sin(V * hp['wave_f'] * 1.5 + hp['wave_p'])
                 f = np.minimum(f, np.maximum(_back_f(U, V, hp, sh, cv.hf[w]), inner - np.abs(U)))
             cv.paint(w, cv.cover(f), _hair_rgb(U, V, hp, hair), label=4)
             if hp['part_u'] != 0.0:
@@ -895,12 +896,12 @@ def _occ_hand(rng, cv, m, textures):
         fin = coverage(dd)
         P = img(pts)
         for j in (1, 2):   # knuckle creases
-            t = P[j + 1] - P[j - 1]; t = t / (np.hypot(*t) + 1e-9)
+            t = P[j + 1] - P[j - 1]; t = t / (hypot(*t) + 1e-9)
             nrm = np.array([-t[1], t[0]]) * rad[j]
             cr = sd_segment(X, Y, *(P[j] - nrm * 0.8), *(P[j] + nrm * 0.8), max(0.4, 0.015 * h))
             cv.shade(wf, 1 - 0.16 * np.clip(0.5 - cr / 1.5, 0, 1) * fin)
         if back:           # nails
-            t = P[3] - P[2]; t = t / (np.hypot(*t) + 1e-9)
+            t = P[3] - P[2]; t = t / (hypot(*t) + 1e-9)
             c = P[3] - t * 0.45 * rad[3]
             lx, ly = rotate(X, Y, c[0], c[1], math.atan2(t[1], t[0]))
             nail = sd_ellipse(lx, ly, 0, 0, 0.75 * rad[3], 0.62 * rad[3])
@@ -940,7 +941,7 @@ def _occ_sunglasses(rng, cv, m, textures):
         col = lens[None, None] * (1.15 - 0.4 * g)[..., None]
         if mirror: col = col * 0.5 + np.array([110, 150, 200], np.float32) * (1 - g)[..., None] * 0.8
         cv.paint(w, cv.cover(f), col, opacity=op)
-        band = np.exp(-((U * 0.7 - V * 0.9 - rng.uniform(-0.4, 0.4)) / 0.06) ** 2)
+        band = exp(-((U * 0.7 - V * 0.9 - rng.uniform(-0.4, 0.4)) / 0.06) ** 2)
         cv.paint(w, band * np.clip(0.5 - _dist(f), 0, 1), (255, 255, 255), opacity=rng.uniform(0.1, 0.35))
         cv.paint(w, cv.cover(np.abs(f) - t), frame)
     # bridge and temple arms
@@ -965,7 +966,7 @@ def _occ_medical_mask(rng, cv, m, textures):
                     np.float32) * rng.uniform(0.92, 1.06)
     w, U, V = cv.cwin(-W - 0.6, top_c - 0.3, W + 0.6, bot_c + 0.1)
     if w is None: return
-    top = top_c + a_top * (U / W) ** 2 - 0.07 * np.exp(-((U - nu) / 0.22) ** 2)
+    top = top_c + a_top * (U / W) ** 2 - 0.07 * exp(-((U - nu) / 0.22) ** 2)
     bot = bot_c - 0.4 * (U / W) ** 2
     hf = _head_f(U, V, sh) - rng.uniform(0.01, 0.05)
     f = np.maximum(np.maximum(top - V, V - bot), hf)
@@ -975,13 +976,13 @@ def _occ_medical_mask(rng, cv, m, textures):
     else:
         c = np.broadcast_to(base, U.shape + (3,)).astype(np.float32)
         if rng.random() < 0.2:
-            dots = np.sin(U * 40 + 1) * np.sin(V * 40) > 0.6
+            dots = sin(U * 40 + 1) * sin(V * 40) > 0.6
             c = np.where(dots[..., None], rng.uniform(30, 230, 3).astype(np.float32), c)
     tt = np.clip((V - top) / np.maximum(bot - top, 1e-3), 0, 1)
     sh_ = np.ones_like(U)
     for k in (0.3, 0.5, 0.7):
-        sh_ *= 1 - 0.16 * np.exp(-((tt - k) / 0.035) ** 2) + 0.06 * np.exp(-((tt - k + 0.06) / 0.03) ** 2)
-    sh_ *= 1 - 0.15 * (np.exp(-(tt / 0.04) ** 2) + np.exp(-((1 - tt) / 0.04) ** 2))
+        sh_ *= 1 - 0.16 * exp(-((tt - k) / 0.035) ** 2) + 0.06 * exp(-((tt - k + 0.06) / 0.03) ** 2)
+    sh_ *= 1 - 0.15 * (exp(-(tt / 0.04) ** 2) + exp(-((1 - tt) / 0.04) ** 2))
     sh_ *= 0.8 + 0.2 * (1 - np.clip(np.abs(U) / W, 0, 1) ** 2)
     sh_ *= 1 + 0.08 * (m['light'][0] * U + m['light'][1] * V)
     cv.paint(w, cv.cover(f), c * sh_[..., None])
@@ -1021,10 +1022,10 @@ def _occ_microphone(rng, cv, m, textures):
     d = sd_circle(X, Y, c[0], c[1], rb)
     lx, ly = rotate(X, Y, c[0], c[1], math.pi / 4 + rng.uniform(0, 0.5))
     p = max(2.2, rb / rng.uniform(4, 7))
-    mesh = np.minimum(np.abs(np.sin(math.pi * lx / p)), np.abs(np.sin(math.pi * ly / p)))
-    rr = np.clip(np.hypot(X - c[0], Y - c[1]) / rb, 0, 1)
+    mesh = np.minimum(np.abs(sin(math.pi * lx / p)), np.abs(sin(math.pi * ly / p)))
+    rr = np.clip(hypot(X - c[0], Y - c[1]) / rb, 0, 1)
     shade = (0.5 + 0.5 * np.sqrt(1 - rr * rr)) * (0.55 + 0.45 * np.clip(mesh * 2.5, 0, 1))
-    hl = np.exp(-(((X - c[0] + 0.35 * rb) ** 2 + (Y - c[1] + 0.4 * rb) ** 2) / (0.12 * rb * rb)))
+    hl = exp(-(((X - c[0] + 0.35 * rb) ** 2 + (Y - c[1] + 0.4 * rb) ** 2) / (0.12 * rb * rb)))
     col = ball * shade[..., None] + (hl * 90)[..., None]
     cv.paint(w, coverage(d), col)
     if rng.random() < 0.5:  # equator ring
@@ -1056,7 +1057,7 @@ def _occ_cup_food(rng, cv, m, textures):
             paint(np.maximum(ring, -body), base * 0.85)
             col = base[None, None] * (cylsh * tex)[..., None]
             if rng.random() < 0.4:
-                stripes = np.sin((y - yt) / (0.12 * sc)) > 0.3
+                stripes = sin((y - yt) / (0.12 * sc)) > 0.3
                 col = np.where(stripes[..., None], col * 0.55 + 100, col)
             paint(body, col)
             paint(sd_ellipse(x, y, 0, yt, hw, 0.14 * hw), base * 1.1)
@@ -1075,9 +1076,9 @@ def _occ_cup_food(rng, cv, m, textures):
         paint(sd_box(x, y - 0.55 * bw, bw * 0.95, 0.16 * bw, 0.12 * bw), bun * tex[..., None])          # bottom bun
         paint(sd_box(x, y - 0.33 * bw, bw, 0.12 * bw, 0.1 * bw), np.array([80, 45, 30], np.float32) * tex[..., None])  # patty
         if rng.random() < 0.7:
-            drip = 0.08 * bw * np.maximum(np.sin(x / (0.15 * bw)), 0)
+            drip = 0.08 * bw * np.maximum(sin(x / (0.15 * bw)), 0)
             paint(sd_box(x, y - 0.22 * bw - drip, bw * 1.02, 0.04 * bw), (240, 190, 40))  # cheese
-        wav = 0.04 * bw * np.sin(x / (0.08 * bw))
+        wav = 0.04 * bw * sin(x / (0.08 * bw))
         paint(sd_box(x, y - 0.15 * bw + wav, bw * 1.05, 0.05 * bw, 0.03 * bw), (90, 170, 60))         # lettuce
         top = np.maximum(sd_ellipse(x, y, 0, -0.05 * bw, bw, 0.62 * bw), y - (-0.08 * bw))
         paint(top, bun * (1.1 - 0.3 * np.clip((y + 0.6 * bw) / (0.6 * bw), 0, 1))[..., None] * tex[..., None])
@@ -1096,7 +1097,7 @@ def _occ_cup_food(rng, cv, m, textures):
             d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.4 * r))
             paint(np.maximum(d, sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r)), (245, 235, 200))
             d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r))
-        rr = np.hypot(x + 0.3 * r, y - yc + 0.3 * r) / r
+        rr = hypot(x + 0.3 * r, y - yc + 0.3 * r) / r
         paint(d, base * (1.15 - 0.45 * np.clip(rr, 0, 1.2) ** 2)[..., None] * tex[..., None])
         paint(sd_segment(x, y, 0, yc - 0.6 * r, 0.08 * r, yc - 1.0 * r, 0.06 * r), (90, 60, 30))
         la, lb = rotate(x, y, 0.25 * r, yc - 0.9 * r, -0.5)
@@ -1104,19 +1105,19 @@ def _occ_cup_food(rng, cv, m, textures):
     elif kind == 4:  # ice cream
         r = sc * rng.uniform(0.38, 0.5)
         cone = sd_polygon(x, y, [(-0.9 * r, 0.3 * r), (0.9 * r, 0.3 * r), (0, 2.8 * r)])
-        hatch = (np.abs(np.sin((x + y) / (0.12 * r))) * np.abs(np.sin((x - y) / (0.12 * r))))
+        hatch = (np.abs(sin((x + y) / (0.12 * r))) * np.abs(sin((x - y) / (0.12 * r))))
         paint(cone, np.array([215, 160, 90], np.float32) * (0.75 + 0.25 * hatch)[..., None])
         for j in range(int(rng.integers(1, 3))):
             col = np.array([(250, 200, 210), (110, 60, 40), (245, 240, 225), (160, 220, 160)][rng.choice(4)], np.float32)
             yc = 0.1 * r - j * 1.1 * r
-            d = sd_circle(x, y, 0, yc, r) - 0.1 * r * np.maximum(np.sin(x / (0.18 * r) + j), 0) * (y > yc)
-            paint(d, col * (1.1 - 0.25 * np.clip(np.hypot(x + 0.3 * r, y - yc + 0.3 * r) / r, 0, 1.3))[..., None])
+            d = sd_circle(x, y, 0, yc, r) - 0.1 * r * np.maximum(sin(x / (0.18 * r) + j), 0) * (y > yc)
+            paint(d, col * (1.1 - 0.25 * np.clip(hypot(x + 0.3 * r, y - yc + 0.3 * r) / r, 0, 1.3))[..., None])
     else:  # donut
         R = sc * rng.uniform(0.55, 0.75)
         ring = np.abs(sd_circle(x, y, 0, 0.3 * R, 0.62 * R)) - 0.38 * R
         paint(ring, np.array([215, 160, 95], np.float32) * tex[..., None])
         gl = np.array([(240, 140, 180), (90, 50, 30), (245, 240, 235)][rng.choice(3)], np.float32)
-        glaze = np.maximum(ring + 0.06 * R, (y - 0.3 * R) - 0.25 * R + 0.06 * R * np.sin(x / (0.1 * R)) - 0.2 * R)
+        glaze = np.maximum(ring + 0.06 * R, (y - 0.3 * R) - 0.25 * R + 0.06 * R * sin(x / (0.1 * R)) - 0.2 * R)
         paint(glaze, gl * tex[..., None])
         for _ in range(int(rng.integers(8, 18))):
             a, rr = rng.uniform(0, 2 * math.pi), rng.uniform(0.4, 0.9) * R
@@ -1130,13 +1131,13 @@ def _fabric(rng, U, V, textures):
     kind = rng.choice(5)
     c0, c1 = rng.uniform(20, 235, 3).astype(np.float32), rng.uniform(20, 235, 3).astype(np.float32)
     if kind == 0:
-        knit = np.abs(np.sin(U * 45 + 2.5 * np.abs(np.sin(V * 45))))
+        knit = np.abs(sin(U * 45 + 2.5 * np.abs(sin(V * 45))))
         return c0 * (0.75 + 0.25 * knit)[..., None]
     if kind == 1:
-        return np.where((np.sin(V * rng.uniform(6, 14) + rng.uniform(0, 6)) > 0)[..., None], c0, c1)
+        return np.where((sin(V * rng.uniform(6, 14) + rng.uniform(0, 6)) > 0)[..., None], c0, c1)
     if kind == 2:
         f = rng.uniform(5, 10)
-        a, b = np.sin(U * f) > 0.4, np.sin(V * f) > 0.4
+        a, b = sin(U * f) > 0.4, sin(V * f) > 0.4
         return c0 * (1 - 0.3 * a - 0.3 * b)[..., None] + c1 * (0.25 * (a & b))[..., None]
     if kind == 3:
         t = _tex(rng, textures, *U.shape, (0.6, 1.5))
@@ -1152,20 +1153,20 @@ def _occ_scarf(rng, cv, m, textures):
     shift = rng.uniform(-0.2, 0.2)
     w, U, V = cv.cwin(-W - 2.5, base - 0.3, W + 2.5, base + 6)
     if w is None: return
-    top = base + curv * (U - shift) ** 2 + amp * np.sin(fq * U + ph)
+    top = base + curv * (U - shift) ** 2 + amp * sin(fq * U + ph)
     wid = W + 0.15 + 0.7 * np.clip(V - base, 0, None)
     f = np.maximum(top - V, np.abs(U - shift) - wid)
     col = _fabric(rng, U, V, textures)
     tt = V - top
-    fold = 1 - 0.18 * (0.5 + 0.5 * np.sin(U * rng.uniform(6, 12) + V * rng.uniform(-4, 4) + ph))
-    hem = 1 + 0.12 * np.exp(-((tt - 0.02) / 0.025) ** 2) - 0.22 * np.exp(-((tt - 0.09) / 0.03) ** 2)
+    fold = 1 - 0.18 * (0.5 + 0.5 * sin(U * rng.uniform(6, 12) + V * rng.uniform(-4, 4) + ph))
+    hem = 1 + 0.12 * exp(-((tt - 0.02) / 0.025) ** 2) - 0.22 * exp(-((tt - 0.09) / 0.03) ** 2)
     lit = 1 + 0.08 * (m['light'][0] * U + m['light'][1] * V)
     cv.paint(w, cv.cover(f), col * (fold * hem * lit)[..., None])
 
 def _star(x, y, r, k=5, inner=0.45):
     a = np.arange(2 * k) * math.pi / k - math.pi / 2
     rr = np.where(np.arange(2 * k) % 2 == 0, r, r * inner)
-    return sd_polygon(x, y, np.stack([rr * np.cos(a), rr * np.sin(a)], 1))
+    return sd_polygon(x, y, np.stack([rr * cos(a), rr * sin(a)], 1))
 
 def _occ_bandaid(rng, cv, m, textures):
     sh = m['shape']
@@ -1188,7 +1189,7 @@ def _occ_bandaid(rng, cv, m, textures):
             cv.paint(w, cv.cover(f), col * edge[..., None])
             cv.paint(w, cv.cover(sd_box(a, b, L * 0.17, Wd * 0.36, 0.01)), np.minimum(col * 1.12 + 20, 255))
             holes = (np.abs(a) > L * 0.22) & (np.abs(a) < L * 0.45)
-            dots = np.exp(-((np.sin(a * 70) ** 2 + np.sin(b * 70 + 1.5) ** 2) / 0.08)) * holes
+            dots = exp(-((sin(a * 70) ** 2 + sin(b * 70 + 1.5) ** 2) / 0.08)) * holes
             cv.shade(w, 1 - 0.25 * dots * cv.cover(f))
         else:                    # sticker: star, disc or heart with a white border
             r = rng.uniform(0.12, 0.24)
@@ -1217,12 +1218,12 @@ def _occ_shape(rng, cv, m, textures):
             k = int(rng.integers(3, 9))
             a = np.sort(rng.uniform(0, 2 * math.pi, k))
             rr = R * rng.uniform(0.55, 1.3, k)
-            d = sd_polygon(X, Y, np.stack([c[0] + rr * np.cos(a), c[1] + rr * np.sin(a)], 1))
+            d = sd_polygon(X, Y, np.stack([c[0] + rr * cos(a), c[1] + rr * sin(a)], 1))
         else:                    # blob: radius modulated by a few harmonics
             dx, dy = X - c[0], Y - c[1]
-            th = np.arctan2(dy, dx)
-            rad = R * (1 + sum(rng.uniform(0, 0.25 / j) * np.sin(j * th + rng.uniform(0, 6.3)) for j in (2, 3, 4, 5)))
-            d = _dist(np.hypot(dx, dy) - rad)
+            th = arctan2(dy, dx)
+            rad = R * (1 + sum(rng.uniform(0, 0.25 / j) * sin(j * th + rng.uniform(0, 6.3)) for j in (2, 3, 4, 5)))
+            d = _dist(hypot(dx, dy) - rad)
         col = _tex(rng, textures, *X.shape, (0.5, 2.0))
         mode = rng.random()
         if mode < 0.35: col = col.mean(-1, keepdims=True) / 140 * rng.uniform(30, 240, 3).astype(np.float32)
@@ -1254,7 +1255,7 @@ def _occ_hair_strands(rng, cv, m, textures):
         if w is None: continue
         nrm = np.gradient(pts, axis=0)[:, ::-1] * np.array([1, -1])
         nrm /= np.linalg.norm(nrm, axis=1, keepdims=True) + 1e-9
-        taper = np.linspace(1, 0.25, len(pts)) ** 0.8
+        taper = power(np.linspace(1, 0.25, len(pts)), 0.8)
         ns = int(rng.integers(4, 8))
         for j in range(ns):
             off = (j / max(ns - 1, 1) * 2 - 1 + rng.normal(0, 0.15)) * width
@@ -1323,3 +1324,29 @@ def make_sample(rng:np.random.Generator, # seeded generator (face, then occluder
     image = compose(face['clean'], rgb, a8)
     return dict(image=image, clean=face['clean'], parsing=face['parsing'], alpha=a8, gt=gt, family=family,
                 occ_frac=frac, meta=dict(face['meta'], tries=tries))
+
+# %% ../nbs/01_synthocc.ipynb #2afb0215
+GOLDEN_ARRAYS = ('image', 'clean', 'parsing', 'alpha', 'gt')
+
+def render_digest(textures:list,       # texture photographs (`load_textures`)
+                  per_family:int=2,    # samples of each family
+                  size:int=128,        # image side
+                  seed:int=1234,       # sample k of family f is drawn from default_rng([seed, f, k])
+                 ) -> dict:            # {'textures': sha256, 'family/k/array': sha256, ...}
+    "sha256 of every array of a small fixed SynthOcc render, and of the textures it used."
+    import hashlib
+    h = lambda a: hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+    out = {'textures': hashlib.sha256(b''.join(h(t).encode() for t in textures)).hexdigest()}
+    for f, fam in enumerate(FAMILIES):
+        for k in range(per_family):
+            s = make_sample(np.random.default_rng([seed, f, k]), fam, size, textures)
+            out.update({f'{fam}/{k}/{a}': h(s[a]) for a in GOLDEN_ARRAYS})
+    return out
+
+def digest_mismatches(expected:dict, # committed digest
+                      actual:dict,   # this machine's `render_digest`
+                     ) -> list:      # one message per differing array, empty when identical
+    "Which arrays of a render digest differ, named."
+    keys = sorted(set(expected) | set(actual))
+    return [f"{k}: sha256 {actual.get(k, 'missing')[:12]} here, {expected.get(k, 'missing')[:12]} committed"
+            for k in keys if expected.get(k) != actual.get(k)]

@@ -67,3 +67,43 @@ def test_collect_cli_rejects_bad_params(tmp_path):
     r = run_cli('s3pot-collect', '--params', p, '--out', tmp_path/'o')
     assert r.returncode != 0 and 'unknown occluder families' in r.stderr
     assert not (tmp_path/'o').exists()
+
+# ---- the same bytes on every machine (the foundation checkpoints are reused only if collect renders identically) ----
+GOLDEN = 'tests/golden/synthocc_128.json'
+_DIGEST = """
+import json, sys, cv2
+cv2.setUseOptimized(sys.argv[1] == '1')
+from s3pot.synthocc import render_digest, load_textures
+print(json.dumps(render_digest(load_textures(sys.argv[2]))))
+"""
+
+def _golden(root): return json.loads((root/GOLDEN).read_text())
+
+def test_golden_render(root, textures):
+    "A fixed render (2 samples per family, 128 px) hashes to the committed digest; a mismatch names the arrays."
+    from s3pot.synthocc import render_digest, digest_mismatches, load_textures
+    bad = digest_mismatches(_golden(root), render_digest(load_textures(textures)))
+    assert not bad, ("SynthOcc renders differently on this machine, so a fresh clone's collect stage would not match "
+                     "dvc.lock and DVC would retrain pretrain_sam, parser and generator:\n  " + "\n  ".join(bad))
+
+LIMITED = {'NPY_DISABLE_CPU_FEATURES': 'X86_V3 X86_V4 AVX512_ICL AVX512_SPR',   # NumPy: baseline SSE4.2 kernels only
+           'OPENCV_CPU_DISABLE': 'AVX512_SKX,AVX2,AVX,FP16,FMA3,SSE4_2,POPCNT',     # OpenCV: no dispatched SIMD paths
+           'OPENBLAS_CORETYPE': 'Nehalem', 'ATEN_CPU_CAPABILITY': 'default'}
+
+def test_render_independent_of_simd_dispatch(root, textures):
+    "With NumPy's and OpenCV's SIMD dispatch limited (and cv2.setUseOptimized(False)) the bytes do not change."
+    import subprocess, sys, os
+    env = {**os.environ, **LIMITED}
+    r = subprocess.run([sys.executable, '-c', _DIGEST, '0', str(textures)], env=env, capture_output=True, text=True,
+                       timeout=300, cwd=root)
+    assert r.returncode == 0, r.stderr
+    from s3pot.synthocc import digest_mismatches
+    assert digest_mismatches(_golden(root), json.loads(r.stdout.splitlines()[-1])) == []
+
+def test_check_render_script(root):
+    r = run_cli_py(root, 'scripts/check_render.py')
+    assert r.returncode == 0 and 'renders byte-identically' in r.stdout, r.stdout + r.stderr
+
+def run_cli_py(root, script, *args):
+    import subprocess, sys
+    return subprocess.run([sys.executable, str(root/script), *args], capture_output=True, text=True, timeout=300, cwd=root)
