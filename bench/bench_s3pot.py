@@ -131,7 +131,7 @@ def main():
     if sam_cfg.checkpoint and not Path(sam_cfg.checkpoint).exists(): sam_cfg = sam_cfg.replace(checkpoint=None)
     bb = SamBackbone.from_cfg(sam_cfg)
     S = bb.img_size
-    from s3pot.collect import load_split
+    from s3pot.core import load_split
     d = load_split('artifacts/synthocc', 'test') if Path('artifacts/synthocc/test').is_dir() else None
     img = np.asarray(d['image'][0]) if d else np.random.default_rng(0).integers(0, 255, (S, S, 3), dtype=np.uint8)
     ref = np.asarray(d['clean'][0]) if d else img

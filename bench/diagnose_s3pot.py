@@ -25,7 +25,7 @@ def main():
     torch.set_num_threads(a.threads)
     from s3pot.core import load_params, read_params, progress
     from s3pot.sam import SamCfg, SamBackbone
-    from s3pot.collect import load_split
+    from s3pot.core import load_split
     from s3pot.cache import EmbeddingCache
     from s3pot.synthocc import face_prompt_region
     from s3pot.features import token_region

@@ -263,11 +263,9 @@ def detect_and_align(image:np.ndarray,  # (H,W,3) uint8 RGB photo
 def load_detector(spec:str=None): # None / 'cascade': the default; 'package.module:attr': a user's detector (class or object)
     "The face detector a config names. A user's detector is any object with `detect(image) -> list[FaceBox]`."
     if spec in (None, '', 'cascade', 'haar'): return CascadeDetector()
-    import importlib
-    mod, _, attr = str(spec).partition(':')
-    if not attr: raise ValueError(f"detector {spec!r}: expected 'cascade' or 'package.module:attr'")
-    try: obj = getattr(importlib.import_module(mod), attr)
-    except (ImportError, AttributeError) as e: raise ValueError(f"detector {spec!r}: cannot import ({e})") from None
+    if ':' not in str(spec): raise ValueError(f"detector {spec!r}: expected 'cascade' or 'package.module:attr'")
+    from s3pot.core import locate
+    obj = locate(spec, 'detector')
     obj = obj() if isinstance(obj, type) else obj
     if not hasattr(obj, 'detect'): raise ValueError(f"detector {spec!r}: has no detect(image) method")
     return obj

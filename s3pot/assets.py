@@ -6,8 +6,8 @@
 from __future__ import annotations
 import hashlib, shutil
 from pathlib import Path
-from fastcore.script import call_parse
 from .core import atomic_write
+from .core import BaseCfg, cli
 
 # %% auto #0
 __all__ = ['TEXTURES', 'PHOTOS', 'SKIMAGE_VERSION', 'skimage_data_dir', 'materialise_data', 'assets_cli']
@@ -45,10 +45,10 @@ def materialise_data(dest='data', # destination folder (the one `data.dvc` track
     return written
 
 # %% ../nbs/00a_assets.ipynb #82464dbc
-@call_parse
+@cli('s3pot-assets')
 def assets_cli(what:str, # what to materialise (only 'data' for now)
                dest:str='data'): # destination folder
     "Materialise the pipeline's raw inputs offline from installed packages."
-    if what != 'data': raise SystemExit(f"s3pot-assets: unknown target {what!r} (expected 'data')")
+    if what != 'data': raise ValueError(f"unknown target {what!r} (expected 'data')")
     w = materialise_data(dest)
     print(f"s3pot-assets: {len(w)} file(s) written to {dest}/ ({len(TEXTURES)} textures, {len(PHOTOS)} photo(s))")

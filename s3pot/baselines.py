@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd, cv2
 import torch, torch.nn.functional as F
-from fastcore.script import call_parse
 from .core import Config, ConfigError, save_json, atomic_dir, progress, read_params, load_params, seed_everything
-from .synthocc import face_prompt_region
+from .core import BaseCfg, cli
+from .core import face_prompt_region
 from .prompts import otsu
 from .evaluate import image_metrics, ground_truth, masks_from_logits, write_report, _summary_line
 
@@ -144,45 +144,51 @@ def baseline_masks(name:str, ds:dict, parsing:np.ndarray, reference_root='artifa
     if name == 'single_point':
         return masks_from_logits(single_point_logits(bb, emb, pr.a['init'], size, pr.meta['cfg'].get('init_at', 'corner')), parsing, 'face')
     if name == 'untrained':
-        from s3pot.train import TrainCfg, ScreenedDecoder
+        from s3pot.train import train_cfg, ScreenedDecoder
         from s3pot.prompts import ScreeningLayer
         from s3pot.evaluate import predict_split
-        cfg = TrainCfg.from_dict(read_params(params).get('train') or {}, where='train')
+        cfg = train_cfg(read_params(params))
         model = ScreenedDecoder(bb, ScreeningLayer(bb.dim, cfg.heads, identity=True))
         return masks_from_logits(predict_split(model, emb, pr, cfg, desc='untrained')[0], parsing, cfg.polarity)
     raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
 
-@call_parse
+@cli('s3pot-baseline')
 def baseline_cli(name:str='pixel_diff',          # baseline name (one of `BASELINES`)
                  params:str='params.yaml',
                  data:str='artifacts/synthocc',
                  reference_root:str='artifacts/reference',
                  prompts_root:str='artifacts/prompts',
                  embed_root:str='artifacts/embed',
-                 split:str='test'):
+                 split:str='test',
+                 metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
+                 results_dir:str='results/eval', # <results_dir>/<name>.csv (per image)
+                 time_dir:str='metrics/time'):   # <time_dir>/<name>.json (wall times)
     "Score a label-free baseline on the test split (DVC stage `baseline@<name>`)."
-    from s3pot.collect import load_split, BaseCfg
-    if name not in BASELINES: raise SystemExit(f"s3pot-baseline: unknown baseline {name!r}; known: {', '.join(BASELINES)}")
+    from s3pot.core import load_split
+    if name not in BASELINES: raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
     seed_everything(load_params('base', BaseCfg, params).seed); torch.set_num_threads(1)
     ds = load_split(data, split); par = np.load(Path(reference_root)/split/'parsing.npy')
     t0 = time.time()
     occ, face = baseline_masks(name, ds, par, reference_root, params, prompts_root, embed_root, split)
     g_occ, g_face = ground_truth(ds)
     rep = write_report(name, image_metrics(occ, g_occ, face, g_face), ds['manifest'],
-                       {'regime': 'baseline', 'uses_labels': False, 'seconds_per_image': round((time.time() - t0) / max(len(occ), 1), 4)})
+                       {'regime': 'baseline', 'uses_labels': False}, metrics_dir, results_dir,
+                       {'seconds_per_image': round((time.time() - t0) / max(len(occ), 1), 4)}, time_dir)
     print('s3pot-baseline: ' + _summary_line(name, rep))
 
-@call_parse
+@cli('s3pot-supervised')
 def supervised_cli(params:str='params.yaml',
                    data:str='artifacts/synthocc',
                    reference_root:str='artifacts/reference',
                    out:str='models/supervised',
-                   split:str='test'):
+                   split:str='test',
+                   metrics_dir:str='metrics/eval', # <metrics_dir>/supervised.json
+                   results_dir:str='results/eval', # <results_dir>/supervised.csv (per image)
+                   time_dir:str='metrics/time'):   # <time_dir>/supervised.json (wall times)
     "Train the supervised upper bound on SynthOcc train ground truth and score it (DVC stage `supervised`)."
-    from s3pot.collect import load_split, BaseCfg
+    from s3pot.core import load_split
     from s3pot.parser import save_parser
-    try: cfg, base = load_params('supervised', SupervisedCfg, params), load_params('base', BaseCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-supervised: {e}")
+    cfg, base = load_params('supervised', SupervisedCfg, params), load_params('base', BaseCfg, params)
     tr = load_split(data, 'train'); g_tr, _ = ground_truth(tr)
     t0 = time.time()
     net, log = train_supervised(cfg, np.asarray(tr['image']), g_tr, base.seed)
@@ -195,5 +201,6 @@ def supervised_cli(params:str='params.yaml',
     occ, face = supervised_masks(net, np.asarray(ds['image']), par)
     g_occ, g_face = ground_truth(ds)
     rep = write_report('supervised', image_metrics(occ, g_occ, face, g_face), ds['manifest'],
-                       {'regime': 'supervised (uses train ground truth)', 'uses_labels': True, 'train_seconds': round(secs, 1)})
+                       {'regime': 'supervised (uses train ground truth)', 'uses_labels': True}, metrics_dir, results_dir,
+                       {'train_seconds': round(secs, 1)}, time_dir)
     print(f"s3pot-supervised: trained {cfg.steps} steps in {secs:.0f} s; " + _summary_line('supervised', rep))

@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from .parser import FaceParser, LABEL_MAPS, BISENET_CLASSES, CLASSES, N_CLASSES, to12
+from .core import CLASSES, N_CLASSES
+from .parser import FaceParser, LABEL_MAPS, BISENET_CLASSES, to12
 from .sam import CheckpointError
 
 # %% auto #0

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from fastcore.script import call_parse
 from .core import Config, ConfigError, load_params, save_npy, save_json, atomic_dir, atomic_write, progress
+from .core import BaseCfg, cli
 from .sam import SamCfg, SamBackbone
 from .distributed import shard, gather_array, is_main, session, device
 
@@ -98,9 +98,8 @@ def build_cache(bb:SamBackbone,        # frozen backbone
                 with atomic_write(tmp/split/'index.csv', 'w') as f:
                     pd.DataFrame({'row': range(n), 'id': ids}).to_csv(f, index=False, lineterminator='\n')
             meta['splits'][split] = entry
-        meta['seconds'] = round(time.time() - t0, 1)
-        if main: save_json(tmp/'meta.json', meta)
-    return meta if main else None
+        if main: save_json(tmp/'meta.json', meta)   # no wall time in it: later stages read this folder
+    return dict(meta, seconds=round(time.time() - t0, 1)) if main else None
 
 # %% ../nbs/06_cache.ipynb #ac09b7d9
 class StaleCacheError(RuntimeError):
@@ -137,20 +136,16 @@ class EmbeddingCache:
         return f"EmbeddingCache({self.root}, model {self.meta['model']}, {s})"
 
 # %% ../nbs/06_cache.ipynb #f2021df0
-@call_parse
+@cli('s3pot-embed')
 def embed_cli(params:str='params.yaml',   # params file (sections `sam`, `embed`)
               out:str=None):              # cache folder (default: artifacts/embed/<sam.model>)
     "Encode every image of every split once with the frozen SAM (DVC stage `embed`; data-parallel under torchrun)."
-    try: sam_cfg, cfg = load_params('sam', SamCfg, params), load_params('embed', EmbedCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-embed: {e}")
-    from s3pot.sam import CheckpointError
+    sam_cfg, cfg = load_params('sam', SamCfg, params), load_params('embed', EmbedCfg, params)
     with session():   # joins torchrun's process group; a no-op in a plain run
-        try: bb = SamBackbone.from_cfg(sam_cfg)
-        except (CheckpointError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
+        bb = SamBackbone.from_cfg(sam_cfg)
         if device().type != 'cpu': bb = bb.to(device())   # NCCL: this rank's GPU
         out = out or f'artifacts/embed/{sam_cfg.model}'
-        try: meta = build_cache(bb, cfg, out, sam_cfg.checkpoint)
-        except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-embed: {e}")
+        meta = build_cache(bb, cfg, out, sam_cfg.checkpoint)
     if meta is None: return   # not rank 0
     n = sum(v['n'] for s in meta['splits'].values() for v in s.values())
     print(f"s3pot-embed: {n} images ({', '.join(cfg.kinds)}; {', '.join(meta['splits'])}) encoded by {sam_cfg.model} "

@@ -8,21 +8,15 @@ import os, json, multiprocessing as mp
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from fastcore.script import call_parse
 from .core import Config, load_params, rng_for, save_npy, save_json, atomic_dir, atomic_write, progress, project_root
-from .synthocc import FAMILIES, load_textures, make_sample, face_prompt_region, colorize
+from .core import BaseCfg, cli
+from .synthocc import FAMILIES, load_textures, make_sample
+from .core import face_prompt_region, colorize, SPLITS, load_split
 
 # %% auto #0
-__all__ = ['SPLITS', 'ARRAYS', 'BaseCfg', 'CollectCfg', 'render_split', 'synthocc_stats', 'gallery_figure', 'load_split',
-           'collect', 'collect_cli']
+__all__ = ['ARRAYS', 'CollectCfg', 'render_split', 'synthocc_stats', 'gallery_figure', 'collect', 'collect_cli']
 
 # %% ../nbs/01a_collect.ipynb #ff31497c
-SPLITS = ('train', 'val', 'test')
-
-@dataclass(frozen=True)
-class BaseCfg(Config):
-    seed: int = 1234          # global seed of the pipeline
-
 @dataclass(frozen=True)
 class CollectCfg(Config):
     size: int = 128            # image side in pixels (aligned face frame)
@@ -141,20 +135,6 @@ def gallery_figure(root, # a collected SynthOcc folder
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
-# %% ../nbs/01a_collect.ipynb #e7cc7c63
-def load_split(root,          # a collected folder (SynthOcc or imported photos)
-               split:str,     # split name
-               keys=None,     # arrays to load (default: all present)
-               mmap:bool=True): # memory-map instead of reading into RAM
-    "The arrays of one split as a dict of numpy arrays, plus its manifest rows under 'manifest'."
-    d = Path(root)/split
-    if not d.is_dir(): raise FileNotFoundError(f"{d}: split folder not found (run the collect stage first)")
-    keys = keys or [p.stem for p in sorted(d.glob('*.npy'))]
-    out = {k: np.load(d/f'{k}.npy', mmap_mode='r' if mmap else None) for k in keys}
-    man = pd.read_csv(Path(root)/'manifest.csv')
-    out['manifest'] = man[man.split == split].reset_index(drop=True)
-    return out
-
 # %% ../nbs/01a_collect.ipynb #9e494ef7
 def collect(cfg:CollectCfg, seed:int, out='artifacts/synthocc', metrics='metrics/synthocc.json',
             gallery='results/figures/synthocc_gallery.png'):
@@ -178,16 +158,13 @@ def collect(cfg:CollectCfg, seed:int, out='artifacts/synthocc', metrics='metrics
     return stats
 
 # %% ../nbs/01a_collect.ipynb #8b40f9fb
-@call_parse
+@cli('s3pot-collect')
 def collect_cli(params:str='params.yaml',            # params file (sections `base`, `collect`)
                 out:str='artifacts/synthocc',         # output folder
                 metrics:str='metrics/synthocc.json',  # statistics JSON
                 gallery:str='results/figures/synthocc_gallery.png'): # gallery figure
     "Render the SynthOcc benchmark (DVC stage `collect`)."
-    from s3pot.core import ConfigError
-    try:
-        base, cfg = load_params('base', BaseCfg, params), load_params('collect', CollectCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-collect: {e}")
+    base, cfg = load_params('base', BaseCfg, params), load_params('collect', CollectCfg, params)
     st = collect(cfg, base.seed, out, metrics, gallery)
     counts = ', '.join(f"{s} {v['n']}" for s, v in st['splits'].items())
     print(f"s3pot-collect: {counts} samples -> {out}; "

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, cv2
 import torch
 from .core import Config, ConfigError, rng_for, progress, save_json
-from .synthocc import PALETTE, FACE_PROMPT_CLASSES
+from .core import PALETTE, FACE_PROMPT_CLASSES
 from .generator import ReferenceGenerator, register_backend, META
 
 # %% auto #0

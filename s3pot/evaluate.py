@@ -68,9 +68,9 @@ def report(per_image:pd.DataFrame, # `image_metrics` rows
 import json, time
 from pathlib import Path
 import torch
-from fastcore.script import call_parse
 from .core import save_json, atomic_write, progress, read_params, load_params, ConfigError, seed_everything
-from .synthocc import face_prompt_region
+from .core import BaseCfg, cli
+from .core import face_prompt_region
 
 def masks_from_logits(logits:np.ndarray, # (..., H, W) mask logits
                       parsing:np.ndarray, # (..., H, W) predicted parsing
@@ -124,11 +124,17 @@ def predict_split(model,            # `ScreenedDecoder` (trained screening layer
     return out, {'steps': steps, 'seconds': secs}
 
 # %% ../nbs/12_evaluate.ipynb #081998a9
-def write_report(name, per_image:pd.DataFrame, manifest:pd.DataFrame, extra:dict=None, metrics_dir='metrics/eval', results_dir='results/eval'):
-    "Write `metrics/eval/<name>.json` and `results/eval/<name>.csv`; returns the report."
+def write_report(name, per_image:pd.DataFrame, manifest:pd.DataFrame, extra:dict=None, metrics_dir='metrics/eval',
+                 results_dir='results/eval',
+                 timing:dict=None,           # wall times: written to <time_dir>/<name>.json, never into the report
+                 time_dir='metrics/time'):   # (the report stage reads metrics/eval; timings would make it re-run)
+    "Write `metrics/eval/<name>.json`, `results/eval/<name>.csv` and the timings; returns the report."
     rep = report(per_image, manifest)
     if extra: rep.update(extra)
     save_json(Path(metrics_dir)/f'{name}.json', rep)
+    if timing is not None and time_dir:
+        import platform, os
+        save_json(Path(time_dir)/f'{name}.json', dict(timing, machine=f"{platform.machine()}, {os.cpu_count()} cores"))
     cols = [c for c in ('id', 'family', 'held_out', 'occ_frac', 'source', 'face') if c in manifest]
     df = pd.concat([manifest[cols].reset_index(drop=True), per_image.reset_index(drop=True)], axis=1)
     with atomic_write(Path(results_dir)/f'{name}.csv', 'w') as f: df.to_csv(f, index=False, lineterminator='\n', float_format='%.5f')
@@ -138,7 +144,7 @@ def _summary_line(name, rep):
     s, h = rep['seen'], rep['held_out']
     return f"{name}: occluder IoU seen {s.get('occ_iou', float('nan')):.3f} / held-out {h.get('occ_iou', float('nan')):.3f} (n={rep['all']['n']})"
 
-@call_parse
+@cli('s3pot-evaluate')
 def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  per_image:bool=False,          # per-image regime (test-time fitting) instead of the general model
                  params:str='params.yaml',
@@ -149,17 +155,16 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  embed_root:str='artifacts/embed',
                  split:str='test',
                  metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
-                 results_dir:str='results/eval'): # <results_dir>/<name>.csv (per image)
+                 results_dir:str='results/eval', # <results_dir>/<name>.csv (per image)
+                 time_dir:str='metrics/time'):   # <time_dir>/<name>.json (wall times)
     "Score a variant on the test split (DVC stage `evaluate@<variant>`); imported photos: only those with ground truth."
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
     from s3pot.prompts import PromptSet, ScreeningLayer
     from s3pot.train import variant_cfg, ScreenedDecoder
-    from s3pot.collect import BaseCfg, load_split
-    try:
-        P = read_params(params); cfg, ps = variant_cfg(P, variant)
-        base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-evaluate: {e}")
+    from s3pot.core import load_split
+    P = read_params(params); cfg, ps = variant_cfg(P, variant)
+    base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
     seed_everything(base.seed); torch.set_num_threads(cfg.threads)
     bb = SamBackbone.from_cfg(sam_cfg)
     model = ScreenedDecoder(bb, ScreeningLayer(bb.dim, cfg.heads, identity=not cfg.screen))
@@ -182,8 +187,8 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
             print(f"s3pot-evaluate: {data}/{split}: no image has ground truth (labelme JSON or mask PNG); nothing scored"); return
         occ, face, gt_occ, gt_face, man = occ[keep], face[keep], gt_occ[keep], gt_face[keep], man.iloc[keep].reset_index(drop=True)
     name = f'{variant}_per_image' if per_image else variant
-    extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant,
-             'seconds_per_image': round(secs / max(len(occ), 1), 4)}
+    extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant}
     if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
-    rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), man, extra, metrics_dir, results_dir)
+    rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), man, extra, metrics_dir, results_dir,
+                       {'seconds_per_image': round(secs / max(len(occ), 1), 4)}, time_dir)
     print('s3pot-evaluate: ' + _summary_line(name, rep))

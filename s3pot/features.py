@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch, torch.nn.functional as F
 from .core import Config
-from .synthocc import FACE_PROMPT_CLASSES
+from .core import FACE_PROMPT_CLASSES
 
 # %% auto #0
 __all__ = ['token_region', 'token_contrast', 'initial_token', 'FeatureCfg', 'initial_point', 'prompt_aware', 'enhance']

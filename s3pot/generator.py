@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch, torch.nn.functional as F
-from fastcore.script import call_parse
 from .core import Config, ConfigError, load_params, seed_everything, rng_for, atomic_write, atomic_dir, save_json, progress, project_root
-from .parser import CLASSES, N_CLASSES, to_input, warmup_cosine
+from .core import BaseCfg, cli, locate
+from .core import CLASSES, N_CLASSES
+from .parser import to_input, warmup_cosine
 
 # %% auto #0
 __all__ = ['SLOTS', 'SLOT_NAMES', 'N_SLOTS', 'SKIN', 'SLOT_OF_CLASS', 'IN_CHANNELS', 'GENERATOR_BACKENDS', 'META', 'ColourPrior',
@@ -450,39 +451,34 @@ def load_generator(spec:str|os.PathLike, # a model folder (with s3pot_generator.
         try: return cls.from_pretrained(s, batch_size=batch_size)
         except TypeError: return cls.from_pretrained(s)
     if ':' in s and not Path(s).exists():
-        mod, _, attr = s.partition(':')
-        try: obj = getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError) as e: raise ValueError(f"generator {s!r}: cannot import ({e})") from None
+        obj = locate(s, 'generator')
         return obj() if isinstance(obj, type) else obj
     raise FileNotFoundError(f"generator {s!r}: no such folder (run the generator stage) and not a 'module:attr' spec")
 
 # %% ../nbs/05_generator.ipynb #a61c2743
-@dataclass(frozen=True)
-class _Base(Config):
-    seed: int = 1234
-
 def run_generator_stage(cfg:GeneratorCfg, seed:int, data='artifacts/synthocc', out='models/generator', ckpt=None):
     "Train on clean train faces and save the model folder. Returns the training summary."
-    from s3pot.collect import load_split
+    from s3pot.core import load_split
     tr = load_split(data, 'train', keys=['clean', 'parsing'])
     t0, log = time.time(), []
     unet, prior = train_generator(cfg, np.asarray(tr['clean']), np.asarray(tr['parsing']), seed, ckpt=ckpt, log=log)
     summary = dict(train_seconds=round(time.time() - t0, 1), steps=cfg.steps, n_train=int(len(tr['clean'])), seed=seed,
                    final_loss=round(float(np.mean([l for _, l in log[-100:]])), 5) if log else None,
                    parameters=int(sum(p.numel() for p in unet.parameters())))
+    timing = {'train_seconds': summary.pop('train_seconds')}
     ResidualDiffusionGenerator.from_cfg(cfg, unet, prior, meta=dict(training=summary, params=cfg.to_dict())).save_pretrained(out)
-    return summary
+    return dict(summary, **timing)   # the timing goes to the stage's metrics file, never into the model folder
 
 # %% ../nbs/05_generator.ipynb #103785b8
-@call_parse
+@cli('s3pot-generator')
 def generator_cli(params:str='params.yaml',          # params file (sections `base`, `generator`)
                   data:str='artifacts/synthocc',      # collected SynthOcc folder (train split: clean + parsing only)
                   out:str='models/generator',         # output model folder
-                  ckpt:str='models/.generator.ckpt'): # resumable checkpoint ('' for none)
+                  ckpt:str='models/.generator.ckpt',  # resumable checkpoint ('' for none)
+                  metrics:str='metrics/generator.json'): # training summary and wall time ('' for none)
     "Train the parsing-guided residual diffusion generator on clean faces (DVC stage `generator`)."
-    try: base, cfg = load_params('base', _Base, params), load_params('generator', GeneratorCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-generator: {e}")
-    try: s = run_generator_stage(cfg, base.seed, data, out, ckpt or None)
-    except FileNotFoundError as e: raise SystemExit(f"s3pot-generator: {e}")
+    base, cfg = load_params('base', BaseCfg, params), load_params('generator', GeneratorCfg, params)
+    s = run_generator_stage(cfg, base.seed, data, out, ckpt or None)
+    if metrics: save_json(metrics, s)
     print(f"s3pot-generator: {s['steps']} steps on {s['n_train']} clean faces ({s['parameters'] / 1e6:.2f} M parameters) "
           f"in {s['train_seconds']:.0f} s, final loss {s['final_loss']} -> {out}")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sys, json
 from pathlib import Path
 import numpy as np, pandas as pd, cv2
-from fastcore.script import call_parse
 from .core import read_image, read_mask, ImageError, IMAGE_EXTS, save_npy, save_json, atomic_dir, atomic_write, progress
+from .core import BaseCfg, cli
 
 # %% auto #0
 __all__ = ['M_COLS', 'labelme_mask', 'find_gt', 'import_folder', 'frame_matrix', 'import_cli']
@@ -119,7 +119,7 @@ def frame_matrix(row) -> np.ndarray: # a manifest row (dict or Series) with the 
     return np.array([float(row[c]) for c in M_COLS], np.float64).reshape(2, 3)
 
 # %% ../nbs/01b_importer.ipynb #4b370414
-@call_parse
+@cli('s3pot-import')
 def import_cli(src:str,              # folder of photos
                out:str='artifacts/photos', # destination folder
                size:int=128,         # working size
@@ -128,9 +128,7 @@ def import_cli(src:str,              # folder of photos
                detector:str='cascade', # face detector: 'cascade' or 'package.module:attr'
                keep_going:bool=False): # exit 0 when some files failed (they are listed in <out>/errors.json)
     "Import real photos (+ labelme JSON or mask PNG ground truth); bad files are reported and skipped."
-    try: man, errors = import_folder(src, out, size, split, frame or None, detector if frame else None)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"s3pot-import: {e}", file=sys.stderr); sys.exit(1)
+    man, errors = import_folder(src, out, size, split, frame or None, detector if frame else None)
     for e in errors: print(f"s3pot-import: error: {e}", file=sys.stderr)
     nf = f", {man.source.nunique()} photo(s)" if frame else ''
     print(f"s3pot-import: imported {len(man)} {'face' if frame else 'photo'}(s){nf} ({int(man.has_gt.sum())} with ground truth) -> {out}; {len(errors)} failed")

@@ -8,8 +8,8 @@ import sys, json, shutil
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-from fastcore.script import call_parse
 from .core import Config, ConfigError, read_params, load_params, save_json, atomic_dir, atomic_write
+from .core import BaseCfg, cli
 
 # %% auto #0
 __all__ = ['SAM_FILES', 'TINY1024', 'resolve_parser', 'resolve_generator', 'PhotosCfg', 'check_profile', 'check_profile_cli',
@@ -89,11 +89,10 @@ def check_profile(params='profiles/paper/params.yaml', # params file
         if not Path(cfg.folder).is_dir(): out.append(f"photos.folder = {cfg.folder}: folder not found — expected your photos (jpg/png, optional labelme JSON next to each)")
     return [f"{params}: {m}" for m in out]
 
-@call_parse
+@cli('s3pot-check-profile')
 def check_profile_cli(params:str='profiles/paper/params.yaml'): # params file of the profile
     "Check that every user file a profile names exists; list all that do not (exit 1)."
-    try: problems = check_profile(params)
-    except (ConfigError, ValueError, TypeError) as e: print(f"s3pot-check-profile: {e}", file=sys.stderr); sys.exit(1)
+    problems = check_profile(params)
     if problems:
         print(f"s3pot-check-profile: {len(problems)} user file(s) missing:", file=sys.stderr)
         for m in problems: print('  ' + m, file=sys.stderr)
@@ -181,7 +180,7 @@ def kit_profile(kit:dict,                              # what `paper_kit` return
     with atomic_write(dst, 'w') as f: yaml.safe_dump(P, f, sort_keys=False)
     return Path(dst)
 
-@call_parse
+@cli('s3pot-paper-kit')
 def paper_kit_cli(out:str='user',        # folder to write
                   sam:str='vit_h',       # 'vit_h', 'vit_l', 'vit_b' or 'tiny1024'
                   seed:int=0):

@@ -9,20 +9,16 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
-from fastcore.script import call_parse
 from .core import Config, ConfigError, load_params, seed_everything, atomic_write, atomic_dir, save_json, progress, project_root
+from .core import BaseCfg, cli, locate, CLASSES, N_CLASSES
 
 # %% auto #0
-__all__ = ['CLASSES', 'N_CLASSES', 'CELEBAMASK_CLASSES', 'BISENET_CLASSES', 'LABEL_MAPS', 'FORMAT', 'to12', 'ParserNet',
-           'ParserCfg', 'to_input', 'warmup_cosine', 'class_weights', 'random_erase', 'parser_loss', 'train_parser',
-           'save_parser', 'load_parser_net', 'FaceParser', 'NetParser', 'CallableParser', 'load_parser', 'confusion',
-           'iou_per_class', 'calibrate', 'run_parser_stage', 'parser_cli']
+__all__ = ['CELEBAMASK_CLASSES', 'BISENET_CLASSES', 'LABEL_MAPS', 'FORMAT', 'to12', 'ParserNet', 'ParserCfg', 'to_input',
+           'warmup_cosine', 'class_weights', 'random_erase', 'parser_loss', 'train_parser', 'save_parser',
+           'load_parser_net', 'FaceParser', 'NetParser', 'CallableParser', 'load_parser', 'confusion', 'iou_per_class',
+           'calibrate', 'run_parser_stage', 'parser_cli']
 
 # %% ../nbs/04_parser.ipynb #92846112
-CLASSES = ('background', 'lip', 'eyebrows', 'eyes', 'hair', 'nose', 'skin', 'ears', 'neck', 'inner_mouth',
-           'eyeglasses', 'earrings')
-N_CLASSES = len(CLASSES)
-
 CELEBAMASK_CLASSES = ('background', 'skin', 'nose', 'eye_g', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'l_ear', 'r_ear',
                       'mouth', 'u_lip', 'l_lip', 'hair', 'hat', 'ear_r', 'neck_l', 'neck', 'cloth')
 BISENET_CLASSES = ('background', 'skin', 'l_brow', 'r_brow', 'l_eye', 'r_eye', 'eye_g', 'l_ear', 'r_ear', 'ear_r',
@@ -321,9 +317,7 @@ def load_parser(spec:str|os.PathLike,  # a parser folder (ours) or 'package.modu
     s = str(spec)
     if Path(s).is_dir(): return NetParser.from_folder(s, batch_size)
     if ':' in s and not Path(s).exists():
-        mod, _, attr = s.partition(':')
-        try: obj = getattr(importlib.import_module(mod), attr)
-        except (ImportError, AttributeError) as e: raise ValueError(f"parser {s!r}: cannot import ({e})") from None
+        obj = locate(s, 'parser')
         if isinstance(obj, type): obj = obj()
         return obj if isinstance(obj, FaceParser) else CallableParser(obj, scheme)
     raise FileNotFoundError(f"parser {s!r}: no such folder (run the parser stage) and not a 'module:attr' spec")
@@ -362,13 +356,9 @@ def calibrate(parser:NetParser,   # a parser (its current offsets are ignored)
     return b.numpy()
 
 # %% ../nbs/04_parser.ipynb #3fe06e25
-@dataclass(frozen=True)
-class _Base(Config):
-    seed: int = 1234
-
 def run_parser_stage(cfg:ParserCfg, seed:int, data='artifacts/synthocc', out='models/parser', ckpt=None):
     "Train on clean train faces, score clean val faces, save. Returns the summary dict."
-    from s3pot.collect import load_split
+    from s3pot.core import load_split
     tr = load_split(data, 'train', keys=['clean', 'parsing'])
     t0 = time.time(); log = []
     net = train_parser(cfg, np.asarray(tr['clean']), np.asarray(tr['parsing']), seed, ckpt=ckpt, log=log)
@@ -387,19 +377,20 @@ def run_parser_stage(cfg:ParserCfg, seed:int, data='artifacts/synthocc', out='mo
             iou = iou_per_class(confusion(NetParser(net, bias=bias)(np.asarray(va['clean'][ev])), np.asarray(va['parsing'][ev])))
             summary.update(val_miou_clean=round(float(np.nanmean(iou)), 4), val_faces=int(ev.stop - ev.start),
                            val_iou_clean={c: (None if np.isnan(v) else round(float(v), 4)) for c, v in zip(CLASSES, iou)})
+    timing = {k: summary.pop(k) for k in ('train_seconds', 'calib_seconds') if k in summary}
     save_parser(net, out, dict(training=summary, params=cfg.to_dict(), logit_bias=[round(float(v), 4) for v in bias]))
-    return summary
+    return dict(summary, **timing)   # the timings go to the stage's metrics file, never into the model folder
 
 # %% ../nbs/04_parser.ipynb #78ea8a9d
-@call_parse
+@cli('s3pot-parser')
 def parser_cli(params:str='params.yaml',        # params file (sections `base`, `parser`)
                data:str='artifacts/synthocc',    # collected SynthOcc folder (train split: clean + parsing only)
                out:str='models/parser',          # output model folder
-               ckpt:str='models/.parser.ckpt'):  # resumable checkpoint ('' for none)
+               ckpt:str='models/.parser.ckpt',   # resumable checkpoint ('' for none)
+               metrics:str='metrics/parser.json'): # training summary and wall times ('' for none)
     "Train the 12-class face parser on clean faces (DVC stage `parser`)."
-    try: base, cfg = load_params('base', _Base, params), load_params('parser', ParserCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-parser: {e}")
-    try: s = run_parser_stage(cfg, base.seed, data, out, ckpt or None)
-    except FileNotFoundError as e: raise SystemExit(f"s3pot-parser: {e}")
+    base, cfg = load_params('base', BaseCfg, params), load_params('parser', ParserCfg, params)
+    s = run_parser_stage(cfg, base.seed, data, out, ckpt or None)
+    if metrics: save_json(metrics, s)
     extra = f", clean val mIoU {s['val_miou_clean']:.3f}" if 'val_miou_clean' in s else ''
     print(f"s3pot-parser: {s['steps']} steps on {s['n_train']} clean faces in {s['train_seconds']:.0f} s{extra} -> {out}")

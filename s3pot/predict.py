@@ -8,8 +8,8 @@ import sys, json, time, shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, cv2, torch
-from fastcore.script import call_parse
 from .core import read_image, ImageError, IMAGE_EXTS, save_png, save_json, atomic_dir, atomic_write, progress, Config
+from .core import BaseCfg, cli
 from .sam import SamCfg, SamBackbone, build_sam, CheckpointError
 from .features import token_region
 from .prompts import PromptCfg, ScreeningLayer, image_prompts, token_points
@@ -97,7 +97,6 @@ class S3POT:
         from s3pot.paper import check_profile, resolve_parser, resolve_generator
         from s3pot.reference import ReferenceCfg
         from s3pot.train import variant_cfg
-        from s3pot.collect import BaseCfg
         P = read_params(params)
         seg, rcfg = load_params('segment', SegmentCfg, params), load_params('reference', ReferenceCfg, params)
         problems = check_profile(params, sections=('sam', 'reference'))
@@ -235,7 +234,7 @@ def _inputs(path):
     names = {q.name for q in files}
     return [q for q in files if not (q.stem.endswith('_mask') and any(n.startswith(q.stem[:-5] + '.') for n in names))]
 
-@call_parse
+@cli('s3pot-segment')
 def segment_cli(src:str,                 # an image file or a folder of images
                 model:str='models/s3pot', # model folder (`S3POT.save_pretrained`) or a params file (e.g. profiles/paper/params.yaml)
                 out:str='results/segment', # output folder
@@ -245,11 +244,9 @@ def segment_cli(src:str,                 # an image file or a folder of images
     "Segment face occluders in images: full-resolution mask PNGs (1 = occluder), overlays and a JSON summary."
     from s3pot.align import NoFaceError
     files = _inputs(src)
-    if not files or (len(files) == 1 and not files[0].exists()):
-        print(f"s3pot-segment: {src}: no such file or empty folder", file=sys.stderr); sys.exit(1)
+    if not files or (len(files) == 1 and not files[0].exists()): raise FileNotFoundError(f"{src}: no such file or empty folder")
     try: s3 = S3POT.load(model)
-    except (FileNotFoundError, CheckpointError, ValueError) as e:
-        print(f"s3pot-segment: model {model}: {e}", file=sys.stderr); sys.exit(1)
+    except (OSError, ValueError) as e: raise ValueError(f"model {model}: {e}") from None
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     summary, failed = {'model': str(model), 'frame': s3.frame or 'aligned crops', 'adapt_steps': adapt_steps,
                        'images': {}, 'no_face': {}, 'errors': {}}, 0
@@ -277,7 +274,7 @@ def segment_cli(src:str,                 # an image file or a folder of images
     if failed and not keep_going: sys.exit(1)
 
 # %% ../nbs/11_predict.ipynb #dff50e41
-@call_parse
+@cli('s3pot-package')
 def package_cli(variant:str='full',          # trained variant whose screening layer is packaged
                 params:str='params.yaml',
                 parser:str='models/parser',  # parser folder
@@ -289,13 +286,12 @@ def package_cli(variant:str='full',          # trained variant whose screening l
     from s3pot.parser import load_parser
     from s3pot.generator import load_generator
     from s3pot.train import variant_cfg
-    from s3pot.collect import BaseCfg, CollectCfg
-    try:
-        P = read_params(params); tcfg, ps = variant_cfg(P, variant)
-        pcfg = PromptCfg.from_dict((P.get('prompt_sets') or {}).get(ps, {}), where=f'prompt_sets.{ps}')
-        sam_cfg, base = load_params('sam', SamCfg, params), load_params('base', BaseCfg, params)
-        size = load_params('collect', CollectCfg, params).size
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-package: {e}")
+    from s3pot.collect import CollectCfg
+    P = read_params(params); tcfg, ps = variant_cfg(P, variant)
+    pcfg = PromptCfg.from_dict((P.get('prompt_sets') or {}).get(ps, {}), where=f'prompt_sets.{ps}')
+    sam_cfg, base = load_params('sam', SamCfg, params), load_params('base', BaseCfg, params)
+    size = load_params('collect', CollectCfg, params).size
+
     bb = SamBackbone.from_cfg(sam_cfg)
     screen = ScreeningLayer(bb.dim, tcfg.heads, identity=not tcfg.screen)
     screen.load_state_dict(torch.load(Path(models)/variant/'screen.pth', map_location='cpu', weights_only=True))

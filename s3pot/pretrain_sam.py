@@ -13,16 +13,17 @@ import cv2
 import torch
 import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
-from fastcore.script import call_parse
 from .core import (Config, ConfigError, load_params, read_image, rng_for, seed_everything, save_json,
                         atomic_write, progress, IMAGE_EXTS)
+from .core import BaseCfg, cli
 from .sam import SamCfg, SamBackbone, build_sam, build_sam_tiny, _predict_masks, n_params
 
 # %% auto #0
 __all__ = ['PART_NAMES', 'PretrainCfg', 'load_textures', 'make_scene', 'pick_target', 'scene_batch', 'first_click', 'next_click',
            'grid_points', 'label_points', 'dense_prompt', 'dice_loss', 'bce_loss', 'focal_loss', 'mask_iou', 'sam_loss',
            'make_prompts', 'lr_at', 'min_area_at', 'train_step', 'eval_clicks', 'eval_set', 'face_parts',
-           'eval_face_parts', 'pretrain', 'evaluate_sam', 'prediction_figure', 'curve_figure', 'pretrain_sam_cli']
+           'eval_face_parts', 'pretrain', 'evaluate_sam', 'prediction_figure', 'learning_curve_figure',
+           'pretrain_sam_cli']
 
 # %% ../nbs/03_pretrain_sam.ipynb #b26cda48
 @dataclass(frozen=True)
@@ -581,7 +582,7 @@ def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
     fig.tight_layout()
     return fig
 
-def curve_figure(rows:list):
+def learning_curve_figure(rows:list):
     "Learning curve: held-out mIoU (1, 3 clicks, dense) against training time."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -594,24 +595,18 @@ def curve_figure(rows:list):
     return fig
 
 # %% ../nbs/03_pretrain_sam.ipynb #a33843d1
-@dataclass(frozen=True)
-class _Base(Config):
-    seed: int = 1234
-
-@call_parse
+@cli('s3pot-pretrain-sam')
 def pretrain_sam_cli(params:str='params.yaml',                     # params file (sections `base`, `sam` (its `tiny` architecture), `pretrain_sam`)
                      out:str='models/sam_tiny.pth',                # checkpoint (official SAM state-dict format)
                      metrics:str='metrics/sam_tiny.json',          # metrics JSON
                      figure:str='results/figures/sam_tiny_predictions.png',  # predictions figure
-                     curve:str='results/pretrain_sam/curve.csv',   # learning curve (CSV; its figure goes next to `figure`)
+                     curve:str='results/pretrain_sam/curve.csv',   # learning curve (CSV)
+                     curve_figure:str='results/figures/sam_tiny_curve.png', # learning-curve figure
                      no_resume:bool=False):                        # ignore a resume checkpoint
     "Pretrain the tiny SAM on generic synthetic scenes and evaluate it (DVC stage `pretrain_sam`)."
-    try:
-        base, sam_cfg = load_params('base', _Base, params), load_params('sam', SamCfg, params)
-        cfg = load_params('pretrain_sam', PretrainCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-pretrain-sam: {e}")
-    try: sam, info = pretrain(cfg, sam_cfg, base.seed, out, curve, resume=not no_resume)
-    except FileNotFoundError as e: raise SystemExit(f"s3pot-pretrain-sam: {e}")
+    base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
+    cfg = load_params('pretrain_sam', PretrainCfg, params)
+    sam, info = pretrain(cfg, sam_cfg, base.seed, out, curve, resume=not no_resume)
     t = time.time()
     m = evaluate_sam(sam, cfg, base.seed, sam_cfg.arch().img_size)
     m.update(train_seconds=info['train_seconds'], eval_seconds=round(time.time() - t, 1), steps=cfg.steps,
@@ -621,8 +616,9 @@ def pretrain_sam_cli(params:str='params.yaml',                     # params file
     if figure:
         fig = prediction_figure(sam, cfg, base.seed + 1, 6, sam_cfg.arch().img_size)
         with atomic_write(figure) as f: fig.savefig(f, format='png', dpi=80)
-        fig = curve_figure(info['curve'])
-        with atomic_write(Path(figure).with_name('sam_tiny_curve.png')) as f: fig.savefig(f, format='png', dpi=80)
+    if curve_figure:
+        fig = learning_curve_figure(info['curve'])
+        with atomic_write(curve_figure) as f: fig.savefig(f, format='png', dpi=80)
     g = m['generic_miou']; fp = m['face_parts_miou_1pt']
     print(f"s3pot-pretrain-sam: {cfg.steps} steps in {info['train_seconds']:.0f} s; generic mIoU 1pt {g['1']:.3f} "
           f"3pt {g['3']:.3f} 5pt {g['5']:.3f} dense {g['dense']:.3f}; face parts 1pt "

@@ -191,6 +191,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from .core import Config, save_npy, save_json, atomic_dir, progress
+from .core import BaseCfg, cli
 
 @dataclass(frozen=True)
 class PromptCfg(Config):
@@ -279,9 +280,7 @@ def prompts_stage(backbone, cache, parsing_root:str, cfg:PromptCfg, out, splits=
     return meta
 
 # %% ../nbs/08_prompts.ipynb #134a2759
-from fastcore.script import call_parse
-
-@call_parse
+@cli('s3pot-prompts')
 def prompts_cli(name:str='main',                      # prompt set (key of `prompt_sets` in params)
                 params:str='params.yaml',             # params file
                 parsing_root:str='artifacts/reference', # predicted parsing per split (<root>/<split>/parsing.npy)
@@ -292,12 +291,10 @@ def prompts_cli(name:str='main',                      # prompt set (key of `prom
     from s3pot.core import read_params, ConfigError, load_params
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
-    try:
-        P = read_params(params); sets = P.get('prompt_sets') or {}
-        if name not in sets: raise ConfigError(f"{params}: unknown prompt set {name!r}; defined: {sorted(sets)}")
-        cfg = PromptCfg.from_dict(sets[name], where=f'prompt_sets.{name}')
-        sam_cfg = load_params('sam', SamCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-prompts: {e}")
+    P = read_params(params); sets = P.get('prompt_sets') or {}
+    if name not in sets: raise ConfigError(f"{params}: unknown prompt set {name!r}; defined: {sorted(sets)}")
+    cfg = PromptCfg.from_dict(sets[name], where=f'prompt_sets.{name}')
+    sam_cfg = load_params('sam', SamCfg, params)
     torch.set_num_threads(2)
     bb = SamBackbone.from_cfg(sam_cfg)
     meta = prompts_stage(bb, EmbeddingCache(Path(embed_root)/sam_cfg.model), parsing_root, cfg, out or f'artifacts/prompts/{name}',

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 import torch
-from fastcore.script import call_parse
 from .core import Config, ConfigError, load_params, seed_everything, save_npy, save_json, atomic_dir, atomic_write, progress, project_root
-from .parser import CLASSES, N_CLASSES, FaceParser, load_parser, confusion, iou_per_class
+from .core import BaseCfg, cli
+from .core import CLASSES, N_CLASSES
+from .parser import FaceParser, load_parser, confusion, iou_per_class
 from .generator import ReferenceGenerator, load_generator, check_pair
-from .synthocc import face_prompt_region, colorize, FACE_PROMPT_CLASSES
+from .core import face_prompt_region, colorize, FACE_PROMPT_CLASSES
 from .distributed import shard, gather_array, is_main, session
 
 # %% auto #0
@@ -104,10 +105,6 @@ class ReferenceCfg(Config):
 
     def __post_init__(self):
         if self.kind not in KINDS: raise ValueError(f"reference.kind must be one of {KINDS}, got {self.kind!r}")
-
-@dataclass(frozen=True)
-class _Base(Config):
-    seed: int = 1234
 
 def parse_images(parser:FaceParser, images, batch_size:int=64, desc:str=None) -> np.ndarray:
     "Parse an image array batch by batch, with a progress bar."
@@ -223,7 +220,7 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
                   metrics='metrics/reference.json', figures='results/figures', photo='data/photos/astronaut.png',
                   textures='data/textures'):
     "Parse + reference every split into `out`; measure on `cfg.metrics_split`; draw the figures. Returns the metrics."
-    from s3pot.collect import load_split
+    from s3pot.core import load_split
     torch.set_num_threads(max(1, cfg.threads)); seed_everything(seed)
     from s3pot.paper import resolve_parser, resolve_generator   # specs: our folders, 'bisenet:<file>', 'diffusers:<folder>', 'module:attr'
     parser = resolve_parser(cfg.parser, cfg.parser_scheme, cfg.batch_size)
@@ -249,7 +246,7 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
             timing[split] = round(time.time() - t0, 1)
             if split == cfg.metrics_split: keep = dict(pred=pred, ref=ref)
         if main: save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,
-                                                 sample_steps=getattr(gen, 'sample_steps', None), seconds=timing, frame='aligned dataset frame'))
+                                                 sample_steps=getattr(gen, 'sample_steps', None), frame='aligned dataset frame'))
     if not main: return {}
     m = {}
     mp = Path(data)/cfg.metrics_split
@@ -277,19 +274,17 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
     return m
 
 # %% ../nbs/05b_reference.ipynb #651cb942
-@call_parse
+@cli('s3pot-reference')
 def reference_cli(params:str='params.yaml',            # params file (sections `base`, `reference`)
                   data:str='artifacts/synthocc',        # collected dataset
                   out:str='artifacts/reference',        # output folder (<split>/parsing.npy, reference.npy)
                   metrics:str='metrics/reference.json', # measurements on the test split
                   figures:str='results/figures'):       # figure folder (reference_test.png, reference_wild.png)
     "Predicted parsing + occlusion-free reference for every image of every split (DVC stage `reference`; data-parallel under torchrun)."
-    try: base, cfg = load_params('base', _Base, params), load_params('reference', ReferenceCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-reference: {e}")
+    base, cfg = load_params('base', BaseCfg, params), load_params('reference', ReferenceCfg, params)
     t0 = time.time()
     with session():   # joins torchrun's process group; a no-op in a plain run
-        try: m = run_reference(cfg, base.seed, data, out, metrics, figures)
-        except (FileNotFoundError, ValueError) as e: raise SystemExit(f"s3pot-reference: {e}")
+        m = run_reference(cfg, base.seed, data, out, metrics, figures)
         main = is_main()
     if not main: return
     msg = f"s3pot-reference: {cfg.kind} references for {', '.join(cfg.splits)} -> {out} in {time.time() - t0:.0f} s"

@@ -10,35 +10,17 @@ from pathlib import Path
 import numpy as np
 import cv2   # image decoding only: every float kernel comes from s3pot.exact
 from .exact import exp, sin, cos, arctan2, hypot, power, resize, gaussian_blur
+from .core import CLASSES, FACE_PROMPT_CLASSES, PALETTE, face_prompt_region, colorize
 
 # %% auto #0
-__all__ = ['CLASSES', 'FACE_PROMPT_CLASSES', 'FAMILIES', 'PALETTE', 'SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES', 'GOLDEN_ARRAYS',
-           'face_prompt_region', 'colorize', 'load_textures', 'builtin_textures', 'coverage', 'sd_circle', 'sd_ellipse',
-           'sd_segment', 'sd_polyline', 'sd_box', 'sd_polygon', 'smin', 'rotate', 'bezier', 'Pose', 'render_face',
-           'render_occluder', 'compose', 'make_sample', 'render_digest', 'digest_mismatches']
+__all__ = ['FAMILIES', 'SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES', 'GOLDEN_ARRAYS', 'load_textures', 'builtin_textures',
+           'coverage', 'sd_circle', 'sd_ellipse', 'sd_segment', 'sd_polyline', 'sd_box', 'sd_polygon', 'smin', 'rotate',
+           'bezier', 'Pose', 'render_face', 'render_occluder', 'compose', 'make_sample', 'render_digest',
+           'digest_mismatches']
 
 # %% ../nbs/01_synthocc.ipynb #ff16bda0
-CLASSES = ('background', 'lip', 'eyebrows', 'eyes', 'hair', 'nose', 'skin', 'ears', 'neck', 'inner_mouth',
-           'eyeglasses', 'earrings')
-FACE_PROMPT_CLASSES = (1, 2, 3, 5, 6, 9, 10)
 FAMILIES = ('hand', 'sunglasses', 'medical_mask', 'microphone', 'cup_food', 'scarf', 'bandaid', 'shape',
             'hair_strands')
-PALETTE = np.array([(0, 0, 0), (230, 25, 75), (170, 110, 40), (0, 130, 200), (145, 30, 180), (245, 130, 48),
-                    (255, 225, 25), (60, 180, 75), (70, 240, 240), (128, 0, 0), (240, 50, 230), (255, 255, 255)],
-                   np.uint8)  # one RGB colour per class id
-
-_P_LUT = np.zeros(256, bool)
-_P_LUT[list(FACE_PROMPT_CLASSES)] = True
-
-def face_prompt_region(parsing:np.ndarray, # (H,W) integer parsing map, ids 0..11
-                      ) -> np.ndarray:      # (H,W) bool, True on the face prompt classes P
-    "Pixels whose parsing class is in `FACE_PROMPT_CLASSES`."
-    return _P_LUT[np.asarray(parsing).astype(np.uint8, copy=False)]
-
-def colorize(parsing:np.ndarray, # (H,W) integer parsing map, ids 0..11
-            ) -> np.ndarray:      # (H,W,3) uint8 RGB rendering with `PALETTE`
-    "Colour a parsing map with the fixed class palette."
-    return PALETTE[np.asarray(parsing)]
 
 # %% ../nbs/01_synthocc.ipynb #dbc8b523
 _IMG_EXT = ('.png', '.jpg', '.jpeg')

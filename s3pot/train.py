@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import torch
 from .core import Config, atomic_write, save_json, progress
-from fastcore.script import call_parse
+from .core import BaseCfg, cli
 from .prompts import ScreeningLayer
 from .losses import LossCfg, s3pot_loss, point_logits
 from .distributed import shard, is_main, gather, sum_grads, all_sum, broadcast_module, session
 
 # %% auto #0
-__all__ = ['TrainCfg', 'ScreenedDecoder', 'prompt_labels', 'TrainData', 'image_loss', 'train_general', 'evaluate_loss',
-           'fit_single', 'variant_cfg', 'loss_figure', 'train_cli']
+__all__ = ['TRAIN_SECTIONS', 'TrainCfg', 'ScreenedDecoder', 'prompt_labels', 'TrainData', 'image_loss', 'train_general',
+           'evaluate_loss', 'fit_single', 'train_cfg', 'variant_cfg', 'loss_figure', 'train_cli']
 
 # %% ../nbs/10_train.ipynb #e3e0aa93
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class TrainCfg(Config):
     adapt_init: str = 'fresh'  # per-image layer starts 'fresh' (authors) or from the 'general' weights
 
     def __post_init__(self):
-        if self.polarity not in ('face', 'occluder'): raise ValueError(f"train.polarity must be 'face' or 'occluder', got {self.polarity!r}")
-        if self.adapt_init not in ('fresh', 'general'): raise ValueError(f"train.adapt_init must be 'fresh' or 'general'")
+        if self.polarity not in ('face', 'occluder'): raise ValueError(f"loss.polarity must be 'face' or 'occluder', got {self.polarity!r}")
+        if self.adapt_init not in ('fresh', 'general'): raise ValueError(f"per_image.init must be 'fresh' or 'general', got {self.adapt_init!r}")
     @property
     def loss(self): return LossCfg(self.w_rec, self.w_occ, self.w_pun, self.temperature)
 
@@ -185,17 +185,37 @@ def fit_single(model:ScreenedDecoder, # backbone + a screening layer (its weight
     return logits, step, time.time() - t0
 
 # %% ../nbs/10_train.ipynb #8129d863
-from .core import read_params, ConfigError, load_params, seed_everything
+from .core import read_params, ConfigError, load_params, seed_everything, BaseCfg
 
+TRAIN_SECTIONS = {
+    'train': {k: k for k in ('epochs', 'lr', 'weight_decay', 'batch_size', 'heads', 'screen', 'threads', 'max_images')},
+    'loss': {k: k for k in ('polarity', 'w_rec', 'w_occ', 'w_pun', 'temperature')},
+    'per_image': {'steps': 'adapt_steps', 'lr': 'adapt_lr', 'patience': 'patience', 'min_delta': 'min_delta',
+                  'seconds': 'adapt_seconds', 'init': 'adapt_init'}}
+
+def train_cfg(params:dict,          # the whole params file
+              overrides:dict=None,  # flat `TrainCfg` fields (a variant's ablation entry)
+              where:str='params'):  # name used in error messages
+    "The `TrainCfg` of the `train`, `loss` and `per_image` sections, with `overrides` on top."
+    flat = {}
+    for sec, names in TRAIN_SECTIONS.items():
+        d = params.get(sec) or {}
+        if not isinstance(d, dict): raise ConfigError(f"{where}: section '{sec}' must be a mapping")
+        unknown = sorted(set(d) - set(names))
+        if unknown: raise ConfigError(f"{where}: section '{sec}': unknown key(s) {unknown}; allowed: {sorted(names)}")
+        flat.update({names[k]: v for k, v in d.items()})
+    return TrainCfg.from_dict({**flat, **(overrides or {})}, where=where)
+
+# %% ../nbs/10_train.ipynb #0df2f0bc
 def variant_cfg(params:dict, # the whole params file
                 name:str):   # variant name (a key of `ablations`)
-    "(TrainCfg, prompt-set name) of a variant: `train` defaults overridden by `ablations[name]`."
+    "(TrainCfg, prompt-set name) of a variant: the sections' defaults overridden by `ablations[name]`."
     vs = params.get('ablations') or {}
     if name not in vs: raise ConfigError(f"params: unknown variant {name!r}; defined in 'ablations': {sorted(vs)}")
     over = dict(vs[name] or {})
     ps = over.pop('prompt_set', 'main')
     if ps not in (params.get('prompt_sets') or {}): raise ConfigError(f"variant {name!r}: unknown prompt_set {ps!r}")
-    return TrainCfg.from_dict({**(params.get('train') or {}), **over}, where=f"ablations.{name}"), ps
+    return train_cfg(params, over, where=f"ablations.{name}"), ps
 
 # %% ../nbs/10_train.ipynb #baba86a8
 def loss_figure(history, path):
@@ -209,7 +229,7 @@ def loss_figure(history, path):
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=90)
     plt.close(fig)
 
-@call_parse
+@cli('s3pot-train')
 def train_cli(variant:str='full',              # variant name (key of `ablations` in params)
               params:str='params.yaml',        # params file
               out:str=None,                    # model folder (default models/<variant>)
@@ -222,11 +242,8 @@ def train_cli(variant:str='full',              # variant name (key of `ablations
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
     from s3pot.prompts import PromptSet
-    from s3pot.collect import BaseCfg
-    try:
-        P = read_params(params); cfg, ps = variant_cfg(P, variant)
-        base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
-    except (ConfigError, ValueError, TypeError) as e: raise SystemExit(f"s3pot-train: {e}")
+    P = read_params(params); cfg, ps = variant_cfg(P, variant)
+    base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
     out = Path(out or f'models/{variant}')
     with session():   # joins torchrun's process group (data-parallel training); a no-op in a plain run
         main = is_main()
@@ -247,7 +264,8 @@ def train_cli(variant:str='full',              # variant name (key of `ablations
     if not main: return   # rank 0 alone writes the model, the history and the metrics
     with atomic_write(out/'screen.pth') as f: torch.save(model.screen.state_dict(), f)
     save_json(out/'config.json', {'variant': variant, 'train': cfg.to_dict(), 'prompt_set': ps, 'sam': sam_cfg.to_dict()})
-    with atomic_write(out/'history.csv', 'w') as f: pd.DataFrame(hist).to_csv(f, index=False, lineterminator='\n')
+    with atomic_write(out/'history.csv', 'w') as f:   # wall times stay out of the model folder (evaluate reads it)
+        pd.DataFrame(hist).drop(columns=['seconds'], errors='ignore').to_csv(f, index=False, lineterminator='\n')
     if hist: loss_figure(hist, out/'loss.png')
     save_json(metrics or f'metrics/train/{variant}.json', {'epochs': len(hist), 'images': n, 'seconds': round(secs, 1),
               'final_loss': round(hist[-1]['loss'], 5) if hist else None,

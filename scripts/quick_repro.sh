@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole DVC pipeline with profiles/quick.yaml in a throw-away copy of the repository.
+# Run the whole DVC pipeline with the quick profile (profiles/quick.yaml, an override of params.yaml) in a throw-away
+# copy of the repository: the merged parameters replace params.yaml there.
 set -euo pipefail
 root=$(pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -9,7 +10,8 @@ else
   tar --exclude=.venv --exclude=artifacts --exclude=models --exclude=.dvc/cache --exclude=.dvc/tmp -cf - . | tar -xf - -C "$tmp"
 fi
 cp -r data "$tmp/data"
-cp profiles/quick.yaml "$tmp/params.yaml"
+python -c 'import sys, yaml; from s3pot.core import read_params; yaml.safe_dump(read_params(sys.argv[1]), open(sys.argv[2], "w"), sort_keys=False)' profiles/quick.yaml "$tmp/params.yaml.merged"
+mv "$tmp/params.yaml.merged" "$tmp/params.yaml"
 cd "$tmp"
 git init -q -b main && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm quick
 start=$(date +%s)

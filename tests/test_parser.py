@@ -38,7 +38,7 @@ def test_user_parser_by_spec(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     p = load_parser('myparser:parse', scheme='bisenet')          # BiSeNet id 10 = nose
     assert (p(np.zeros((1, 8, 8, 3), np.uint8)) == CLASSES.index('nose')).all()
-    with pytest.raises(ValueError, match='cannot import'): load_parser('myparser:nothing')
+    with pytest.raises(ValueError, match='has no attribute'): load_parser('myparser:nothing')
 
 def test_checkpoint_errors_name_the_problem(tmp_path):
     save_parser(ParserNet((8, 16)), tmp_path/'a')

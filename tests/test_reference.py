@@ -1,7 +1,8 @@
 "The three RG stages end to end on a tiny SynthOcc, through their console scripts."
 import json
 import numpy as np, pytest, yaml
-from s3pot.collect import CollectCfg, collect, load_split
+from s3pot.collect import CollectCfg, collect
+from s3pot.core import load_split
 from conftest import run_cli
 
 PARAMS = {'base': {'seed': 7},

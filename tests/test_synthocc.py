@@ -1,7 +1,8 @@
 "SynthOcc integration tests: determinism (hash of whole generations), exactness, the open-category split."
 import hashlib, json
 import numpy as np, pandas as pd, pytest
-from s3pot.collect import CollectCfg, collect, load_split, SPLITS, ARRAYS
+from s3pot.collect import CollectCfg, collect, ARRAYS
+from s3pot.core import load_split, SPLITS
 from s3pot.synthocc import FAMILIES, face_prompt_region
 from conftest import run_cli
 
