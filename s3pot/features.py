@@ -9,6 +9,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from .core import Config
 from .core import FACE_PROMPT_CLASSES
+from .sam import two_way_image_side
 
 # %% auto #0
 __all__ = ['token_region', 'token_contrast', 'initial_token', 'FeatureCfg', 'initial_point', 'prompt_aware', 'enhance']
@@ -25,11 +26,13 @@ def token_region(parsing:np.ndarray|torch.Tensor, # (H, W) 12-class parsing in t
     samp = par[..., ys[:, None], xs[None, :]]
     return torch.isin(samp, torch.tensor(classes, dtype=samp.dtype))
 
+# %% ../nbs/07_features.ipynb #2ba33ec0
 def token_contrast(E_I:torch.Tensor, # (C,h,w) raw embedding
                    E_R:torch.Tensor): # (C,h,w) reference embedding
     "Per-token cosine similarity (h, w)."
     return F.cosine_similarity(E_I.float(), E_R.float(), dim=0)
 
+# %% ../nbs/07_features.ipynb #c6eedc3e
 def initial_token(contrast:torch.Tensor, # (h,w) token similarities
                   P:torch.Tensor):       # (h,w) bool face prompt region
     "Flat index of the most similar token inside P (first on ties); -1 if P is empty."
@@ -45,6 +48,7 @@ class FeatureCfg(Config):
     def __post_init__(self):
         if self.init_at not in ('corner', 'centre'): raise ValueError(f"features.init_at must be 'corner' or 'centre', got {self.init_at!r}")
 
+# %% ../nbs/07_features.ipynb #306e03cd
 def initial_point(token:int, grid:tuple, image_size:tuple, init_at:str='corner'):
     "(x, y) pixel coordinates of the initial point of a token in an image of `image_size`."
     h, w = grid; H, W = image_size
@@ -52,23 +56,20 @@ def initial_point(token:int, grid:tuple, image_size:tuple, init_at:str='corner')
     off = 0.0 if init_at == 'corner' else 0.5
     return ((c + off) * W / w, (r + off) * H / h)
 
+# %% ../nbs/07_features.ipynb #495d3d1a
 @torch.no_grad()
 def prompt_aware(backbone,              # a `SamBackbone`
                  embeddings:torch.Tensor, # (B,C,h,w) image embeddings sharing one prompt
                  point:tuple,             # (x, y) positive point in pixels of the aligned frame
                  image_size:tuple):       # (H, W) of the aligned frame
-    "`SamBackbone.attend` for one shared positive point, without the parts that cannot change the image side."
+    "`SamBackbone.attend` for one positive point shared by every embedding: (B, C, h, w)."
     sparse, dense = backbone.prompt(torch.tensor([[point]], dtype=torch.float), torch.ones(1, 1, dtype=torch.int), image_size)
-    dec = backbone.sam.mask_decoder
     B, C, h, w = embeddings.shape
-    tokens = torch.cat([dec.iou_token.weight, dec.mask_tokens.weight, sparse[0]])[None].expand(B, -1, -1)
-    keys = (embeddings + dense).flatten(2).transpose(1, 2)
-    key_pe = backbone.sam.prompt_encoder.get_dense_pe().flatten(2).transpose(1, 2)
-    queries = tokens
-    for layer in dec.transformer.layers:   # the final token->image attention and the mask head only update the tokens
-        queries, keys = layer(queries=queries, keys=keys, query_pe=tokens, key_pe=key_pe)
+    keys = two_way_image_side(backbone.sam.mask_decoder, embeddings, backbone.sam.prompt_encoder.get_dense_pe(),
+                              sparse.expand(B, -1, -1), dense)
     return keys.transpose(1, 2).reshape(B, C, h, w)
 
+# %% ../nbs/07_features.ipynb #8985be07
 @torch.no_grad()
 def enhance(backbone,              # a `SamBackbone`
             E_I:torch.Tensor,      # (C,h,w) raw embedding

@@ -16,11 +16,13 @@ from torch import nn
 from segment_anything import sam_model_registry
 from segment_anything.modeling import Sam, ImageEncoderViT, PromptEncoder, MaskDecoder, TwoWayTransformer
 from segment_anything.utils.transforms import ResizeLongestSide
+from fastcore.basics import patch
 from .core import Config
 
 # %% auto #0
 __all__ = ['SAM_MODELS', 'TinySamCfg', 'SamCfg', 'build_sam_tiny', 'CheckpointError', 'state_dict_problems',
-           'load_sam_checkpoint', 'build_sam', 'n_params', 'SamBackbone', 'predictor_equivalence', 'pca_rgb']
+           'load_sam_checkpoint', 'build_sam', 'n_params', 'two_way_image_side', 'SamBackbone', 'predictor_equivalence',
+           'pca_rgb']
 
 # %% ../nbs/02_sam.ipynb #4f396a49
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class TinySamCfg(Config):
     @property
     def grid(self): return self.img_size // self.patch_size
 
+# %% ../nbs/02_sam.ipynb #3956e5b4
 @dataclass(frozen=True)
 class SamCfg(Config):
     model: str = 'tiny'                            # 'tiny', 'vit_b', 'vit_l' or 'vit_h'
@@ -96,6 +99,7 @@ def build_sam_tiny(cfg:TinySamCfg=None): # architecture (default: `TinySamCfg()`
 class CheckpointError(ValueError):
     "A checkpoint that cannot be loaded into the requested model; the message names the file and the problem."
 
+# %% ../nbs/02_sam.ipynb #88e9bd3a
 def _names(keys, n=6):
     keys = sorted(keys)
     return str(keys[:n])[:-1] + (f", ... {len(keys) - n} more]" if len(keys) > n else ']')
@@ -106,6 +110,7 @@ def _guess_model(sd):
     if not isinstance(w, torch.Tensor) or w.ndim != 4: return None
     return {1280: 'vit_h', 1024: 'vit_l', 768: 'vit_b'}.get(w.shape[0], f"small SAM (embed {w.shape[0]}, patch {w.shape[-1]})")
 
+# %% ../nbs/02_sam.ipynb #7b228330
 def state_dict_problems(expected:dict, # `model.state_dict()`
                         got:dict):     # the checkpoint's state dict
     "List of human-readable problems: missing keys, unexpected keys, shape mismatches (empty if it fits)."
@@ -118,6 +123,7 @@ def state_dict_problems(expected:dict, # `model.state_dict()`
     if shapes: probs.append(f"shape mismatches ({len(shapes)}): " + '; '.join(shapes[:6]) + (f"; ... {len(shapes) - 6} more" if len(shapes) > 6 else ''))
     return probs
 
+# %% ../nbs/02_sam.ipynb #959b624b
 def load_sam_checkpoint(sam:Sam,        # model to fill
                         path,           # state dict saved with `torch.save(model.state_dict(), path)`
                         name:str='sam'): # model name for messages
@@ -139,6 +145,7 @@ def load_sam_checkpoint(sam:Sam,        # model to fill
     sam.load_state_dict(sd, strict=True)
     return sam
 
+# %% ../nbs/02_sam.ipynb #29861d0e
 def build_sam(name:str='tiny',          # 'tiny', 'vit_b', 'vit_l' or 'vit_h'
               checkpoint=None,          # official-format state dict (None: random weights)
               cfg:TinySamCfg=None):     # architecture of 'tiny' (ignored for official models)
@@ -164,15 +171,34 @@ def _as_batch(images):
         out.append(im)
     return out
 
+# %% ../nbs/02_sam.ipynb #d3d5d77b
+def _decoder_tokens(dec:MaskDecoder, sparse):
+    "The decoder's output tokens (IoU + mask tokens) followed by the prompt tokens: (B, 1+M+N, C)."
+    out = torch.cat([dec.iou_token.weight, dec.mask_tokens.weight], dim=0).unsqueeze(0).expand(sparse.size(0), -1, -1)
+    return torch.cat((out, sparse), dim=1)
+
+def two_way_image_side(dec:MaskDecoder,  # the stock mask decoder
+                       image_embeddings, # (B,C,h,w) one embedding per prompt set
+                       image_pe,         # (1,C,h,w) dense positional encoding
+                       sparse,           # (B,N,C) prompt tokens
+                       dense):           # (B or 1,C,h,w) dense prompt embedding
+    "Image tokens (B, h*w, C) after the two-way transformer's blocks: the prompt-aware features."
+    tokens = _decoder_tokens(dec, sparse)
+    keys = (image_embeddings + dense).flatten(2).transpose(1, 2)
+    key_pe = image_pe.flatten(2).transpose(1, 2)
+    queries = tokens
+    for layer in dec.transformer.layers:
+        queries, keys = layer(queries=queries, keys=keys, query_pe=tokens, key_pe=key_pe)
+    return keys
+
+# %% ../nbs/02_sam.ipynb #aaf52e8c
 def _predict_masks(dec:MaskDecoder,     # the stock mask decoder
                    image_embeddings,    # (B,C,h,w) one embedding per prompt set
                    image_pe,            # (1,C,h,w) dense positional encoding
                    sparse,              # (B,N,C) prompt tokens
                    dense):              # (B,C,h,w) dense prompt embedding
     "`MaskDecoder.predict_masks` for B images with B prompt sets (no repeat); returns (masks (B,4,4h,4w), iou (B,4), keys)."
-    output_tokens = torch.cat([dec.iou_token.weight, dec.mask_tokens.weight], dim=0)
-    output_tokens = output_tokens.unsqueeze(0).expand(sparse.size(0), -1, -1)
-    tokens = torch.cat((output_tokens, sparse), dim=1)
+    tokens = _decoder_tokens(dec, sparse)
     src = image_embeddings + dense
     pos_src = image_pe.expand(src.shape[0], -1, -1, -1)
     b, c, h, w = src.shape
@@ -184,6 +210,7 @@ def _predict_masks(dec:MaskDecoder,     # the stock mask decoder
     masks = (hyper_in @ up.view(b, c2, h2 * w2)).view(b, -1, h2, w2)
     return masks, dec.iou_prediction_head(iou_token_out), keys
 
+# %% ../nbs/02_sam.ipynb #7a99c386
 class SamBackbone(nn.Module):
     "A frozen `Sam` with SAM's own pre/post-processing, batched encoding, prompt-aware features and decoding."
     def __init__(self, sam:Sam, # a stock `segment_anything` model
@@ -210,91 +237,104 @@ class SamBackbone(nn.Module):
         "Size (H, W) of the resized image inside the padded square input."
         return self.transform.get_preprocess_shape(image_size[0], image_size[1], self.img_size)
 
-    def prepare(self, images,          # uint8 RGB: (H,W,3), (B,H,W,3) or a list
-                normalize:bool=True):  # SAM's pixel mean/std (False: the authors' [0,1] pixels, A3)
-        "SAM's preprocessing, as in `SamPredictor.set_image`: (B,3,S,S) float input and the original sizes."
-        ims = _as_batch(images)
-        xs = []
-        for im in ims:
-            x = torch.as_tensor(self.transform.apply_image(im), device=self.device).permute(2, 0, 1).contiguous()[None]
-            if normalize: x = self.sam.preprocess(x.float())
-            else:
-                x = x.float() / 255.
-                x = F.pad(x, (0, self.img_size - x.shape[-1], 0, self.img_size - x.shape[-2]))
-            xs.append(x)
-        return torch.cat(xs), [im.shape[:2] for im in ims]
-
-    @torch.no_grad()
-    def encode(self, images,           # uint8 RGB: (H,W,3), (B,H,W,3) or a list
-               batch_size:int=32,      # images per encoder call
-               normalize:bool=True):   # see `prepare`
-        "Image embeddings (B, C, h, w) of the frozen encoder."
-        ims = _as_batch(images)
-        out = [self.sam.image_encoder(self.prepare(ims[i:i + batch_size], normalize)[0]) for i in range(0, len(ims), batch_size)]
-        return torch.cat(out) if out else torch.zeros(0, self.dim, *self.grid)
-
-    def _points(self, points, labels, image_size):
-        pts = torch.as_tensor(np.asarray(points) if not isinstance(points, torch.Tensor) else points, dtype=torch.float, device=self.device)
-        lab = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels, dtype=torch.int, device=self.device)
-        if pts.ndim == 2: pts, lab = pts[None], lab[None]
-        pts, lab = pts.contiguous(), lab.contiguous()
-        if pts.shape[:2] != lab.shape or pts.shape[-1] != 2:
-            raise ValueError(f"points (B,N,2) and labels (B,N) do not match: {tuple(pts.shape)} vs {tuple(lab.shape)}")
-        return self.transform.apply_coords_torch(pts, tuple(image_size or (self.img_size, self.img_size))), lab
-
-    def prompt(self, points,           # (B,N,2) or (N,2) (x, y) in original image pixels
-               labels,                 # (B,N) or (N,): 1 positive, 0 negative, -1 padding
-               image_size=None):       # original (H, W) (default: the model's square input)
-        "SAM's prompt encoder on points: sparse tokens (B, N+1, C) (with SAM's padding token) and dense (B, C, h, w)."
-        pts, lab = self._points(points, labels, image_size)
-        return self.sam.prompt_encoder(points=(pts, lab), boxes=None, masks=None)
-
-    def attend(self, embedding,        # (B,C,h,w) image embeddings (e.g. from `encode`)
-               points=None,            # (B,N,2) prompt points in original pixels
-               labels=None,            # (B,N) their labels
-               image_size=None,        # original (H, W)
-               sparse=None):           # (B,N',C) prompt tokens instead of points
-        "Image-side output of the mask decoder's two-way transformer: prompt-aware features (B, C, h, w)."
-        sparse, dense = self._tokens(embedding, points, labels, image_size, sparse)
-        _, _, keys = _predict_masks(self.sam.mask_decoder, embedding, self.sam.prompt_encoder.get_dense_pe(), sparse, dense)
-        b, c, h, w = embedding.shape
-        return keys.transpose(1, 2).reshape(b, c, h, w)
-
-    def _tokens(self, embedding, points, labels, image_size, sparse):
-        if sparse is None:
-            if points is None: raise ValueError("give points and labels, or sparse prompt tokens")
-            sparse, dense = self.prompt(points, labels, image_size)
+# %% ../nbs/02_sam.ipynb #12782656
+@patch
+def prepare(self:SamBackbone, images,  # uint8 RGB: (H,W,3), (B,H,W,3) or a list
+            normalize:bool=True):      # SAM's pixel mean/std (False: the authors' [0,1] pixels, docs/method.md A3)
+    "SAM's preprocessing, as in `SamPredictor.set_image`: (B,3,S,S) float input and the original sizes."
+    ims = _as_batch(images)
+    xs = []
+    for im in ims:
+        x = torch.as_tensor(self.transform.apply_image(im), device=self.device).permute(2, 0, 1).contiguous()[None]
+        if normalize: x = self.sam.preprocess(x.float())
         else:
-            dense = self.sam.prompt_encoder.no_mask_embed.weight.reshape(1, -1, 1, 1).expand(sparse.shape[0], -1, *self.grid)
-        if sparse.shape[0] != embedding.shape[0]:
-            raise ValueError(f"{embedding.shape[0]} embeddings but {sparse.shape[0]} prompt sets")
-        return sparse, dense
+            x = x.float() / 255.
+            x = F.pad(x, (0, self.img_size - x.shape[-1], 0, self.img_size - x.shape[-2]))
+        xs.append(x)
+    return torch.cat(xs), [im.shape[:2] for im in ims]
 
-    def decode(self, embedding,        # (B,C,h,w) image embeddings
-               points=None,            # (B,N,2) prompt points (x, y) in original pixels
-               labels=None,            # (B,N) their labels
-               sparse=None,            # (B,N',C) prompt tokens to use instead of points (e.g. re-weighted)
-               image_size=None,        # original (H, W) of the images (default: the model's square input)
-               multimask:bool=False,   # SAM's three ambiguity-aware masks instead of the single one
-               low_res:bool=False):    # also return the low-resolution logits
-        "Mask logits at the original size (B, M, H, W) and predicted IoU (B, M); M = 3 if `multimask` else 1."
-        sparse, dense = self._tokens(embedding, points, labels, image_size, sparse)
-        lo, iou, _ = _predict_masks(self.sam.mask_decoder, embedding, self.sam.prompt_encoder.get_dense_pe(), sparse, dense)
-        sl = slice(1, None) if multimask else slice(0, 1)
-        lo, iou = lo[:, sl], iou[:, sl]
-        size = tuple(image_size or (self.img_size, self.img_size))
-        logits = self.sam.postprocess_masks(lo, self.input_size(size), size)
-        return (logits, iou, lo) if low_res else (logits, iou)
+@patch
+@torch.no_grad()
+def encode(self:SamBackbone, images,   # uint8 RGB: (H,W,3), (B,H,W,3) or a list
+           batch_size:int=32,          # images per encoder call
+           normalize:bool=True):       # see `prepare`
+    "Image embeddings (B, C, h, w) of the frozen encoder."
+    ims = _as_batch(images)
+    out = [self.sam.image_encoder(self.prepare(ims[i:i + batch_size], normalize)[0]) for i in range(0, len(ims), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0, self.dim, *self.grid)
 
-    def token_centres(self, image_size=None): # original (H, W)
-        "(h*w, 2) pixel coordinates (x, y) of the patch centres in the original image, row-major (authors' convention)."
-        h, w = self.grid
-        p = self.img_size // h
-        yy, xx = np.meshgrid(np.arange(h) * p + p / 2, np.arange(w) * p + p / 2, indexing='ij')
-        c = np.stack([xx.ravel(), yy.ravel()], -1)
-        size = image_size or (self.img_size, self.img_size)
-        ih, iw = self.input_size(size)
-        return c * np.array([size[1] / iw, size[0] / ih])
+# %% ../nbs/02_sam.ipynb #1667a66f
+@patch
+def _points(self:SamBackbone, points, labels, image_size):
+    pts = torch.as_tensor(np.asarray(points) if not isinstance(points, torch.Tensor) else points, dtype=torch.float, device=self.device)
+    lab = torch.as_tensor(np.asarray(labels) if not isinstance(labels, torch.Tensor) else labels, dtype=torch.int, device=self.device)
+    if pts.ndim == 2: pts, lab = pts[None], lab[None]
+    pts, lab = pts.contiguous(), lab.contiguous()
+    if pts.shape[:2] != lab.shape or pts.shape[-1] != 2:
+        raise ValueError(f"points (B,N,2) and labels (B,N) do not match: {tuple(pts.shape)} vs {tuple(lab.shape)}")
+    return self.transform.apply_coords_torch(pts, tuple(image_size or (self.img_size, self.img_size))), lab
+
+@patch
+def prompt(self:SamBackbone, points,   # (B,N,2) or (N,2) (x, y) in original image pixels
+           labels,                     # (B,N) or (N,): 1 positive, 0 negative, -1 padding
+           image_size=None):           # original (H, W) (default: the model's square input)
+    "SAM's prompt encoder on points: sparse tokens (B, N+1, C) (with SAM's padding token) and dense (B, C, h, w)."
+    pts, lab = self._points(points, labels, image_size)
+    return self.sam.prompt_encoder(points=(pts, lab), boxes=None, masks=None)
+
+@patch
+def _tokens(self:SamBackbone, embedding, points, labels, image_size, sparse):
+    if sparse is None:
+        if points is None: raise ValueError("give points and labels, or sparse prompt tokens")
+        sparse, dense = self.prompt(points, labels, image_size)
+    else:
+        dense = self.sam.prompt_encoder.no_mask_embed.weight.reshape(1, -1, 1, 1).expand(sparse.shape[0], -1, *self.grid)
+    if sparse.shape[0] != embedding.shape[0]:
+        raise ValueError(f"{embedding.shape[0]} embeddings but {sparse.shape[0]} prompt sets")
+    return sparse, dense
+
+# %% ../nbs/02_sam.ipynb #60f74c42
+@patch
+def attend(self:SamBackbone, embedding, # (B,C,h,w) image embeddings (e.g. from `encode`)
+           points=None,                 # (B,N,2) prompt points in original pixels
+           labels=None,                 # (B,N) their labels
+           image_size=None,             # original (H, W)
+           sparse=None):                # (B,N',C) prompt tokens instead of points
+    "Image-side output of the mask decoder's two-way transformer: prompt-aware features (B, C, h, w)."
+    sparse, dense = self._tokens(embedding, points, labels, image_size, sparse)
+    keys = two_way_image_side(self.sam.mask_decoder, embedding, self.sam.prompt_encoder.get_dense_pe(), sparse, dense)
+    b, c, h, w = embedding.shape
+    return keys.transpose(1, 2).reshape(b, c, h, w)
+
+# %% ../nbs/02_sam.ipynb #b8b536dd
+@patch
+def decode(self:SamBackbone, embedding, # (B,C,h,w) image embeddings
+           points=None,            # (B,N,2) prompt points (x, y) in original pixels
+           labels=None,            # (B,N) their labels
+           sparse=None,            # (B,N',C) prompt tokens to use instead of points (e.g. re-weighted)
+           image_size=None,        # original (H, W) of the images (default: the model's square input)
+           multimask:bool=False,   # SAM's three ambiguity-aware masks instead of the single one
+           low_res:bool=False):    # also return the low-resolution logits
+    "Mask logits at the original size (B, M, H, W) and predicted IoU (B, M); M = 3 if `multimask` else 1."
+    sparse, dense = self._tokens(embedding, points, labels, image_size, sparse)
+    lo, iou, _ = _predict_masks(self.sam.mask_decoder, embedding, self.sam.prompt_encoder.get_dense_pe(), sparse, dense)
+    sl = slice(1, None) if multimask else slice(0, 1)
+    lo, iou = lo[:, sl], iou[:, sl]
+    size = tuple(image_size or (self.img_size, self.img_size))
+    logits = self.sam.postprocess_masks(lo, self.input_size(size), size)
+    return (logits, iou, lo) if low_res else (logits, iou)
+
+# %% ../nbs/02_sam.ipynb #d8d181da
+@patch
+def token_centres(self:SamBackbone, image_size=None): # original (H, W)
+    "(h*w, 2) pixel coordinates (x, y) of the patch centres in the original image, row-major (authors' convention)."
+    h, w = self.grid
+    p = self.img_size // h
+    yy, xx = np.meshgrid(np.arange(h) * p + p / 2, np.arange(w) * p + p / 2, indexing='ij')
+    c = np.stack([xx.ravel(), yy.ravel()], -1)
+    size = image_size or (self.img_size, self.img_size)
+    ih, iw = self.input_size(size)
+    return c * np.array([size[1] / iw, size[0] / ih])
 
 # %% ../nbs/02_sam.ipynb #36fd6537
 def predictor_equivalence(sam:Sam,       # model to check
