@@ -5,6 +5,7 @@
 # %% ../nbs/01_synthocc.ipynb #cc6f7200
 from __future__ import annotations
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -13,71 +14,10 @@ from .exact import exp, sin, cos, arctan2, hypot, power, resize, gaussian_blur
 from .core import CLASSES, FACE_PROMPT_CLASSES, PALETTE, face_prompt_region, colorize
 
 # %% auto #0
-__all__ = ['FAMILIES', 'SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES', 'GOLDEN_ARRAYS', 'load_textures', 'builtin_textures',
-           'coverage', 'sd_circle', 'sd_ellipse', 'sd_segment', 'sd_polyline', 'sd_box', 'sd_polygon', 'smin', 'rotate',
-           'bezier', 'Pose', 'render_face', 'render_occluder', 'compose', 'make_sample', 'render_digest',
+__all__ = ['SKIN_TONES', 'HAIR_COLORS', 'HAIR_STYLES', 'FAMILIES', 'GOLDEN_ARRAYS', 'coverage', 'sd_circle', 'sd_ellipse',
+           'sd_segment', 'sd_polyline', 'sd_box', 'sd_polygon', 'smin', 'rotate', 'bezier', 'Pose', 'load_textures',
+           'builtin_textures', 'render_face', 'render_occluder', 'compose', 'make_sample', 'render_digest',
            'digest_mismatches']
-
-# %% ../nbs/01_synthocc.ipynb #ff16bda0
-FAMILIES = ('hand', 'sunglasses', 'medical_mask', 'microphone', 'cup_food', 'scarf', 'bandaid', 'shape',
-            'hair_strands')
-
-# %% ../nbs/01_synthocc.ipynb #dbc8b523
-_IMG_EXT = ('.png', '.jpg', '.jpeg')
-_BUILTIN = ('brick', 'camera', 'chelsea', 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field', 'moon', 'rocket')
-
-def _as_rgb8(img):
-    "Any image array -> uint8 HxWx3 (grey replicated, alpha dropped, 16-bit/float rescaled)."
-    img = np.asarray(img)
-    if img.dtype == np.uint16: img = (img >> 8).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        img = img.astype(np.float32)
-        img = np.clip(img * 255 if img.max() <= 1.0 else img, 0, 255).astype(np.uint8)
-    if img.ndim == 2: img = img[..., None]
-    if img.shape[2] == 1: img = np.repeat(img, 3, axis=2)
-    return np.ascontiguousarray(img[..., :3])
-
-def _fit(img, max_side):
-    "Downscale (INTER_AREA) so that the longest side is <= max_side."
-    h, w = img.shape[:2]
-    if max(h, w) > max_side:
-        k = max_side / max(h, w)
-        img = resize(img, (max(1, round(w * k)), max(1, round(h * k))), 'area')
-    return img
-
-def load_textures(root='data/textures', # folder holding *.png / *.jpg texture photographs
-                  max_side:int=256,      # downscale so that the longest side is at most this
-                 ) -> list:              # uint8 HxWx3 RGB arrays, sorted by file name
-    "Read every image in `root` (sorted by name) as an RGB texture."
-    root = Path(root)
-    files = sorted((p for p in root.iterdir() if p.is_file() and p.suffix.lower() in _IMG_EXT),
-                   key=lambda p: p.name) if root.is_dir() else []
-    if not files: raise FileNotFoundError(f"no texture images (*.png, *.jpg) in folder '{root}'")
-    out = []
-    for p in files:
-        img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
-        if img is None: raise ValueError(f"{p}: not a readable image")
-        if img.ndim == 3:
-            img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB if img.shape[2] == 4 else cv2.COLOR_BGR2RGB)
-        out.append(_fit(_as_rgb8(img), max_side))
-    return out
-
-def builtin_textures(max_side:int=256, # downscale so that the longest side is at most this
-                    ) -> list:          # uint8 HxWx3 RGB arrays from `skimage.data`
-    "Textures straight from scikit-image's bundled photographs (no files needed)."
-    from skimage import data
-    return [_fit(_as_rgb8(getattr(data, name)()), max_side) for name in _BUILTIN]
-
-def _tex(rng, textures, h, w, zoom=(0.7, 2.0)):
-    "A random crop of a random texture, resized to (h, w), float32. `zoom` = output px per texture px."
-    t = textures[int(rng.integers(len(textures)))]
-    th, tw = t.shape[:2]
-    z = rng.uniform(*zoom)
-    ch, cw = min(th, max(2, round(h / z))), min(tw, max(2, round(w / z)))
-    y0, x0 = int(rng.integers(0, th - ch + 1)), int(rng.integers(0, tw - cw + 1))
-    patch = t[y0:y0 + ch, x0:x0 + cw]
-    if rng.random() < 0.5: patch = patch[:, ::-1]
-    return resize(patch, (w, h), 'linear').astype(np.float32)
 
 # %% ../nbs/01_synthocc.ipynb #7d58f66e
 def coverage(d:np.ndarray, # signed distance in pixels (negative inside)
@@ -85,10 +25,12 @@ def coverage(d:np.ndarray, # signed distance in pixels (negative inside)
     "Box-filter coverage of a pixel by the shape `d <= 0`."
     return np.minimum(np.maximum(0.5 - d, 0.0), 1.0).astype(np.float32, copy=False)
 
+# %% ../nbs/01_synthocc.ipynb #378da706
 def sd_circle(x, y, cx, cy, r):
     "Exact SDF of a disc."
     return hypot(x - cx, y - cy) - r
 
+# %% ../nbs/01_synthocc.ipynb #c924e820
 def sd_ellipse(x, y, cx, cy, rx, ry):
     "Axis-aligned ellipse, first-order SDF (exact on the boundary)."
     px, py = (x - cx) / rx, (y - cy) / ry
@@ -96,6 +38,7 @@ def sd_ellipse(x, y, cx, cy, rx, ry):
     k1 = np.sqrt((px / rx) ** 2 + (py / ry) ** 2)
     return np.where(k1 > 1e-9, k0 * (k0 - 1) / np.maximum(k1, 1e-9), -np.minimum(rx, ry))
 
+# %% ../nbs/01_synthocc.ipynb #06e28b42
 def sd_segment(x, y, ax, ay, bx, by, ra=0.0, rb=None):
     "Distance to segment a-b minus a radius linearly interpolated from `ra` to `rb` (a (tapered) capsule)."
     rb = ra if rb is None else rb
@@ -104,6 +47,7 @@ def sd_segment(x, y, ax, ay, bx, by, ra=0.0, rb=None):
     d = hypot(pax - bax * h, pay - bay * h)
     return d - (ra + (rb - ra) * h) if rb != ra else d - ra
 
+# %% ../nbs/01_synthocc.ipynb #7556bf08
 def sd_polyline(x, y, pts, radii):
     "Union of (tapered) capsules along a polyline; `radii` one per point (or a scalar)."
     pts = np.asarray(pts, np.float64)
@@ -115,11 +59,13 @@ def sd_polyline(x, y, pts, radii):
         d = di if d is None else np.minimum(d, di)
     return d
 
+# %% ../nbs/01_synthocc.ipynb #c6ee7e45
 def sd_box(x, y, hx, hy, r=0.0):
     "Exact SDF of a centred axis-aligned box with half sizes (hx, hy) and corner radius r."
     qx, qy = np.abs(x) - hx + r, np.abs(y) - hy + r
     return hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - r
 
+# %% ../nbs/01_synthocc.ipynb #99423e96
 def sd_polygon(x, y, pts):
     "Exact SDF of a simple polygon (Quilez)."
     v = np.asarray(pts, np.float64)
@@ -136,26 +82,39 @@ def sd_polygon(x, y, pts):
         inside ^= (c1 & c2 & c3) | (~c1 & ~c2 & ~c3)
     return np.where(inside, -1, 1) * np.sqrt(d)
 
+# %% ../nbs/01_synthocc.ipynb #f6e216a2
 def smin(a, b, k):
     "Smooth union of two SDFs (polynomial, blend width k)."
     h = np.maximum(k - np.abs(a - b), 0) / k
     return np.minimum(a, b) - h * h * k * 0.25
 
+# %% ../nbs/01_synthocc.ipynb #7fd1c65c
 def rotate(x, y, cx, cy, ang):
     "Coordinates of (x, y) in a frame centred at (cx, cy) whose x axis points at angle `ang` (radians)."
     c, s = math.cos(ang), math.sin(ang)
     dx, dy = x - cx, y - cy
     return dx * c + dy * s, -dx * s + dy * c
 
+# %% ../nbs/01_synthocc.ipynb #4cbde73d
 def bezier(p0, p1, p2, p3, n=8):
     "n points on a cubic Bezier curve, (n, 2)."
     t = np.linspace(0, 1, n)[:, None]
     p0, p1, p2, p3 = (np.asarray(p, float) for p in (p0, p1, p2, p3))
     return power(1 - t, 3) * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t * t * p2 + power(t, 3) * p3
 
-# %% ../nbs/01_synthocc.ipynb #2f3ad784
-_GRIDS = {}
+# %% ../nbs/01_synthocc.ipynb #f9a7ab6f
+def _smooth(e0, e1, x):
+    "Smoothstep: 0 below e0, 1 above e1, 3t² - 2t³ in between."
+    t = np.clip((x - e0) / np.maximum(e1 - e0, 1e-6), 0, 1)
+    return t * t * (3 - 2 * t)
 
+# %% ../nbs/01_synthocc.ipynb #850b56b3
+def _lowfreq(rng, h, w, cells=6):
+    "Smooth zero-mean noise (bicubic upsampling of a coarse normal grid)."
+    g = rng.standard_normal((cells, cells)).astype(np.float32)
+    return resize(g, (w, h), 'cubic')
+
+# %% ../nbs/01_synthocc.ipynb #2f3ad784
 def _grad_norm(f):
     "|grad f| per pixel (central differences, one-sided at the border)."
     gx, gy = np.empty_like(f), np.empty_like(f)
@@ -172,6 +131,9 @@ def _dist(f):
     g = _grad_norm(f); g += 1e-6
     return f / g
 
+# %% ../nbs/01_synthocc.ipynb #d44e4cc0
+_GRIDS = {}
+
 def _grid(n):
     "Cached (x, y) pixel-centre grids of an n x n image (read-only)."
     if n not in _GRIDS:
@@ -180,6 +142,7 @@ def _grid(n):
         _GRIDS[n] = (x, y)
     return _GRIDS[n]
 
+# %% ../nbs/01_synthocc.ipynb #141ba461
 def _win(n, x0, y0, x1, y1, pad=2):
     "Pixel window (slices) covering the box, clipped to the image; None if (nearly) empty."
     if not all(map(math.isfinite, (x0, y0, x1, y1))): return None
@@ -188,6 +151,7 @@ def _win(n, x0, y0, x1, y1, pad=2):
     if xb - xa < 2 or yb - ya < 2: return None
     return (slice(ya, yb), slice(xa, xb))
 
+# %% ../nbs/01_synthocc.ipynb #bcfba107
 class Pose:
     "Canonical face frame (u right, v down, face half-width ~1) <-> image pixels."
     R = 1.5  # half-width of the band the yaw warp acts on
@@ -224,6 +188,7 @@ class Pose:
         x, y = self.fwd(u, v)
         return [float(x), float(y)]
 
+# %% ../nbs/01_synthocc.ipynb #e2aa31ed
 class _Canvas:
     "Pixel grid + (optional) canonical coordinates + an RGB/label image or a premultiplied RGBA layer."
     def __init__(self, n, pose=None, layer=False):
@@ -275,7 +240,7 @@ class _Canvas:
 
 # %% ../nbs/01_synthocc.ipynb #404e3c33
 SKIN_TONES = np.array([(255, 224, 200), (243, 205, 178), (230, 184, 150), (210, 155, 118), (186, 128, 90),
-                       (156, 102, 70), (124, 80, 54), (94, 60, 42), (68, 44, 33)], np.float32)  # light -> dark
+                       (156, 102, 70), (124, 80, 54), (94, 60, 42), (68, 44, 33)], np.float32)
 HAIR_COLORS = {'black': (24, 20, 19), 'dark_brown': (54, 36, 26), 'brown': (98, 66, 42),
                'blond': (196, 160, 104), 'red': (146, 64, 34), 'grey': (160, 158, 155)}
 HAIR_STYLES = ('bald', 'short', 'fringe', 'side_part', 'long')
@@ -285,15 +250,7 @@ _IRIS = ((86, 56, 34), (50, 33, 22), (116, 90, 50), (80, 106, 68), (76, 110, 152
 _IRIS_P = (0.3, 0.25, 0.12, 0.1, 0.15, 0.08)
 _METALS = ((212, 175, 70), (200, 200, 208), (230, 225, 215), (190, 60, 90), (60, 120, 200))
 
-def _smooth(e0, e1, x):
-    t = np.clip((x - e0) / np.maximum(e1 - e0, 1e-6), 0, 1)
-    return t * t * (3 - 2 * t)
-
-def _lowfreq(rng, h, w, cells=6):
-    "Smooth zero-mean noise (bicubic upsampling of a coarse normal grid)."
-    g = rng.standard_normal((cells, cells)).astype(np.float32)
-    return resize(g, (w, h), 'cubic')
-
+# %% ../nbs/01_synthocc.ipynb #c6654bbc
 def _head_f(U, V, sh):
     "Head outline, implicit in canonical units: elliptic cranium on top, tapered superellipse jaw below."
     v = V - sh['vc']
@@ -306,6 +263,7 @@ def _head_f(U, V, sh):
     r_bot = power(power(c / sh['W'], p) + power(sa / sh['bot'], p), -1.0 / p) * (1 - sh['taper'] * 4 * c * c * sa * sa)
     return rho - np.where(sn < 0, r_top, r_bot)
 
+# %% ../nbs/01_synthocc.ipynb #f2372a7c
 def _face_params(rng, n, force):
     "Draw every shape/colour/flag of one face (JSON-able dict) and its pose."
     f = lambda k, v: force.get(k, v)
@@ -348,7 +306,71 @@ def _face_params(rng, n, force):
                light=[math.cos(ang), math.sin(ang), u(0.04, 0.22)])
     return pose, sh, flags, col
 
+# %% ../nbs/01_synthocc.ipynb #dbc8b523
+def _as_rgb8(img):
+    "Any image array -> uint8 HxWx3 (grey replicated, alpha dropped, 16-bit/float rescaled)."
+    img = np.asarray(img)
+    if img.dtype == np.uint16: img = (img >> 8).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        img = img.astype(np.float32)
+        img = np.clip(img * 255 if img.max() <= 1.0 else img, 0, 255).astype(np.uint8)
+    if img.ndim == 2: img = img[..., None]
+    if img.shape[2] == 1: img = np.repeat(img, 3, axis=2)
+    return np.ascontiguousarray(img[..., :3])
+
+# %% ../nbs/01_synthocc.ipynb #5cd4e012
+def _fit(img, max_side):
+    "Downscale (INTER_AREA) so that the longest side is <= max_side."
+    h, w = img.shape[:2]
+    if max(h, w) > max_side:
+        k = max_side / max(h, w)
+        img = resize(img, (max(1, round(w * k)), max(1, round(h * k))), 'area')
+    return img
+
+# %% ../nbs/01_synthocc.ipynb #a981468a
+_IMG_EXT = ('.png', '.jpg', '.jpeg')
+
+def load_textures(root='data/textures', # folder holding *.png / *.jpg texture photographs
+                  max_side:int=256,      # downscale so that the longest side is at most this
+                 ) -> list:              # uint8 HxWx3 RGB arrays, sorted by file name
+    "Read every image in `root` (sorted by name) as an RGB texture."
+    root = Path(root)
+    files = sorted((p for p in root.iterdir() if p.is_file() and p.suffix.lower() in _IMG_EXT),
+                   key=lambda p: p.name) if root.is_dir() else []
+    if not files: raise FileNotFoundError(f"no texture images (*.png, *.jpg) in folder '{root}'")
+    out = []
+    for p in files:
+        img = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
+        if img is None: raise ValueError(f"{p}: not a readable image")
+        if img.ndim == 3:
+            img = cv2.cvtColor(img, cv2.COLOR_BGRA2RGB if img.shape[2] == 4 else cv2.COLOR_BGR2RGB)
+        out.append(_fit(_as_rgb8(img), max_side))
+    return out
+
+# %% ../nbs/01_synthocc.ipynb #753b72df
+_BUILTIN = ('brick', 'camera', 'chelsea', 'coffee', 'coins', 'grass', 'gravel', 'hubble_deep_field', 'moon', 'rocket')
+
+def builtin_textures(max_side:int=256, # downscale so that the longest side is at most this
+                    ) -> list:          # uint8 HxWx3 RGB arrays from `skimage.data`
+    "Textures straight from scikit-image's bundled photographs (no files needed)."
+    from skimage import data
+    return [_fit(_as_rgb8(getattr(data, name)()), max_side) for name in _BUILTIN]
+
+# %% ../nbs/01_synthocc.ipynb #7b0b2c72
+def _tex(rng, textures, h, w, zoom=(0.7, 2.0)):
+    "A random crop of a random texture, resized to (h, w), float32. `zoom` = output px per texture px."
+    t = textures[int(rng.integers(len(textures)))]
+    th, tw = t.shape[:2]
+    z = rng.uniform(*zoom)
+    ch, cw = min(th, max(2, round(h / z))), min(tw, max(2, round(w / z)))
+    y0, x0 = int(rng.integers(0, th - ch + 1)), int(rng.integers(0, tw - cw + 1))
+    patch = t[y0:y0 + ch, x0:x0 + cw]
+    if rng.random() < 0.5: patch = patch[:, ::-1]
+    return resize(patch, (w, h), 'linear').astype(np.float32)
+
+# %% ../nbs/01_synthocc.ipynb #ed4798cc
 def _background(rng, n, textures):
+    "Background (class 0): a texture crop (natural or tinted grey), a gradient or a flat colour with noise; sometimes blurred."
     mode = rng.choice(4, p=(0.35, 0.3, 0.25, 0.1))
     if mode < 2:
         bg = _tex(rng, textures, n, n, (0.6, 2.5))
@@ -367,6 +389,7 @@ def _background(rng, n, textures):
     if rng.random() < 0.45: bg = gaussian_blur(bg, rng.uniform(0.6, 2.5) * n / 128)
     return np.clip(bg, 0, 255).astype(np.float32)
 
+# %% ../nbs/01_synthocc.ipynb #8a0dc0ba
 def _skin_map(cv, sh, col, rng):
     "Shaded skin colour at every pixel: light gradient, darker rim, eye sockets, blush, noise."
     U, V, n = cv.U, cv.V, cv.n
@@ -384,7 +407,19 @@ def _skin_map(cv, sh, col, rng):
     out += bl[..., None] * np.array([14, -8, -6], np.float32)
     return out
 
+# %% ../nbs/01_synthocc.ipynb #5f66b535
+def _face_canvas(rng, n, textures, force):
+    "Draw a face's parameters and set up its canvas: background painted, skin map, head implicit `cv.hf`."
+    pose, sh, flags, col = _face_params(rng, n, force)
+    cv = _Canvas(n, pose)
+    cv.rgb[:] = _background(rng, n, textures)
+    skin_map = _skin_map(cv, sh, col, rng)
+    cv.hf = _head_f(cv.U, cv.V, sh)
+    return cv, sh, flags, col, skin_map
+
+# %% ../nbs/01_synthocc.ipynb #7e1f3edf
 def _hair_params(rng, flags, sh, n, s):
+    "Hair style parameters: crown point, strand frequencies and phases, wave, sheen, volume, hairline, fringe, side part, long hair."
     u, st = rng.uniform, flags['hair_style']
     k = math.sqrt(s / 28.0)
     hp = dict(style=st, crown_u=u(-0.3, 0.3), crown_v=u(-2.1, -1.8), freqs=(u(45, 60) * k, u(95, 120) * k, u(190, 240) * k),
@@ -406,6 +441,7 @@ def _hair_params(rng, flags, sh, n, s):
             hp['crown_u'] = hp['part_u']
     return hp
 
+# %% ../nbs/01_synthocc.ipynb #8d6069a0
 def _hair_rgb(U, V, hp, base):
     "Strand texture: sinusoids in the angle around the crown, a little wave, a sheen band."
     du, dv = U - hp['crown_u'], V - hp['crown_v']
@@ -419,23 +455,7 @@ def _hair_rgb(U, V, hp, base):
     sheen = hp['sheen'] * exp(-((rho - hp['sheen_r'] - 0.45) / 0.2) ** 2) * (0.6 + 0.4 * st)
     return out + sheen[..., None] * (np.array([210, 200, 190], np.float32) - base) * 0.22
 
-def _hairline(U, hp, sh):
-    W = sh['W']
-    if hp['part_u'] != 0.0:
-        sg = 1.0 if hp['part_u'] > 0 else -1.0
-        h = hp['hl'] - 0.05 + (hp['swoop_v'] - hp['hl'] + 0.05) * _smooth(0, 1, (hp['part_u'] - U) * sg / 1.25)
-    elif hp['fringe']:
-        h = hp['fringe_v'] + hp['fringe_amp'] * power(1 - np.abs(sin(hp['fringe_f'] * U + hp['fringe_p'])), 1.5) \
-            + 0.06 * (U / W) ** 2
-    else:
-        h = hp['hl'] + hp['hl_a'] * (U / W) ** 2
-    return h + (hp['side_v'] - h) * _smooth(0.74, 1.0, np.abs(U) / W)
-
-def _cap_f(U, V, hp, sh, hf):
-    "Hair cap above the hairline, with volume (thicker on top); hf = head implicit on the same pixels."
-    vol = hp['vol'] * (0.3 + 0.7 * np.clip((sh['vc'] - V) / sh['top'], 0, 1))
-    return np.maximum(hf - vol, V - _hairline(U, hp, sh))
-
+# %% ../nbs/01_synthocc.ipynb #9fbb30a0
 def _back_f(U, V, hp, sh, hf):
     "Long hair behind the head down to the shoulders."
     hf = hf - hp['vol'] - 0.1
@@ -445,7 +465,16 @@ def _back_f(U, V, hp, sh, hf):
     box = sd_box(Ub, V - (sh['vc'] + vb) / 2 + jag, sh['W'] + hp['long_w'], (vb - sh['vc']) / 2, 0.35)
     return smin(hf, box, 0.3)
 
+# %% ../nbs/01_synthocc.ipynb #403f1676
+def _draw_back_hair(cv, sh, hp, hair):
+    "Long hair behind the head, the neck and the shoulders (class 4), darker than the hair in front."
+    W = sh['W']
+    w, U, V = cv.cwin(-W - 0.9, sh['top_v'] - 0.5, W + 0.9, hp['long_bottom'] + 0.3)
+    if w is not None: cv.paint(w, cv.cover(_back_f(U, V, hp, sh, cv.hf[w])), _hair_rgb(U, V, hp, hair) * 0.8, label=4)
+
+# %% ../nbs/01_synthocc.ipynb #53866fcb
 def _draw_neck_clothes(cv, sh, col, flags, rng, skin_map, textures):
+    "Neck (class 8, skin shadowed under the jaw), then shoulders and clothes (class 0) with a round or V neckline or a turtleneck."
     pose, s, n = cv.pose, cv.pose.s, cv.n
     ax, ay = pose.pt(0, sh['chin_v'] - 0.55)
     chin_x, chin_y = pose.pt(0, sh['chin_v'])
@@ -485,7 +514,9 @@ def _draw_neck_clothes(cv, sh, col, flags, rng, skin_map, textures):
     c *= (0.85 + 0.15 * exp(-((X - bx) / (1.2 * hw)) ** 2) + 0.08 * _lowfreq(rng, h_, w_, 4))[..., None]
     cv.paint(w, coverage(d), c, label=0)
 
+# %% ../nbs/01_synthocc.ipynb #f64eb54f
 def _draw_ears(cv, sh, col, flags, rng, skin_map):
+    "Both ears (class 7), egg-shaped with a shaded inner ear; returns the lobes (side, u, v) for earrings."
     lobes = []
     for sg in (-1, 1):
         eu, ev, rx, ry = sg * (sh['W'] - 0.02) + sh['ear_du'], sh['ear_v'], sh['ear_rx'], sh['ear_ry']
@@ -499,7 +530,9 @@ def _draw_ears(cv, sh, col, flags, rng, skin_map):
         lobes.append((sg, eu, ev + 0.85 * ry))
     return lobes
 
+# %% ../nbs/01_synthocc.ipynb #fe79ea55
 def _draw_earrings(cv, sh, lobes, rng):
+    "Earrings (class 11: stud, hoop or drop) on the visible lobes; returns the sides (-1 left, 1 right) that got one."
     kind = rng.choice(3)  # stud, hoop, drop
     metal = np.array(_METALS[rng.choice(len(_METALS), p=(0.4, 0.3, 0.1, 0.1, 0.1))], np.float32)
     size = rng.uniform(0.8, 1.3)
@@ -526,12 +559,16 @@ def _draw_earrings(cv, sh, lobes, rng):
         drawn.append(int(sg))
     return drawn
 
+# %% ../nbs/01_synthocc.ipynb #70d4d77d
 def _draw_head(cv, sh, skin_map):
+    "The head (class 6): the implicit outline `cv.hf` filled with the skin map."
     W = sh['W']
     w, U, V = cv.cwin(-W - 0.1, sh['top_v'] - 0.1, W + 0.1, sh['chin_v'] + 0.1)
     if w is not None: cv.paint(w, cv.cover(cv.hf[w]), skin_map[w], label=6)
 
+# %% ../nbs/01_synthocc.ipynb #8a6a9111
 def _draw_brows(cv, sh, col, rng):
+    "Eyebrows (class 2): tapered arched Bezier strokes with a hair texture."
     b = np.asarray(col['brow'], np.float32)
     k = math.sqrt(cv.pose.s / 28)
     for sg in (-1, 1):
@@ -549,6 +586,7 @@ def _draw_brows(cv, sh, col, rng):
         tex = 0.75 + 0.3 * (0.5 + 0.5 * sin(150 * k * (U * 0.9 + sg * V * 0.45) + rng.uniform(0, 6)))
         cv.paint(w, cv.cover(f), b * tex[..., None], label=2, opacity=0.95)
 
+# %% ../nbs/01_synthocc.ipynb #53372344
 def _eye_local(U, V, sh, sg):
     "Coordinates along / across the eye axis (a toward the outer corner, b down)."
     lu, lv = sg * (U - sg * sh['eye_u']), V - sh['eye_v']
@@ -556,6 +594,7 @@ def _eye_local(U, V, sh, sg):
     return lu * math.cos(t) - lv * math.sin(t), lu * math.sin(t) + lv * math.cos(t)
 
 def _draw_eyes(cv, sh, col, flags, rng):
+    "Eyes (class 3): lid crease, white, iris, pupil, lid shadow, catch-light and lash line; or a closed lash curve."
     a_, h1, h2 = sh['eye_a'], sh['eye_h1'], sh['eye_h2']
     R1, R2 = (a_ * a_ + h1 * h1) / (2 * h1), (a_ * a_ + h2 * h2) / (2 * h2)
     iris = np.asarray(col['iris'], np.float32)
@@ -593,7 +632,9 @@ def _draw_eyes(cv, sh, col, flags, rng):
         lash = np.maximum(np.abs(hypot(A, B - (R1 - h1)) - R1) - tk, np.maximum(np.abs(A) - a_ * 1.04, B - 0.2 * h2))
         cv.paint(w, cv.cover(lash), (28, 20, 18), label=3)
 
+# %% ../nbs/01_synthocc.ipynb #62c9d18c
 def _draw_nose(cv, sh, col, rng):
+    "Nose (class 5): label on the bridge and wings region, then side shadow, ridge and tip highlights, nostrils, wing creases."
     nu, nv, nw, eu = sh['nose_u'], sh['nose_v'], sh['nose_w'], sh['eye_u']
     w, U, V = cv.cwin(nu - nw - 0.1, -0.15, nu + nw + 0.1, nv + 0.15)
     if w is None: return
@@ -620,7 +661,9 @@ def _draw_nose(cv, sh, col, rng):
         wing = np.maximum(wing, (nv - 0.1) - V)
         cv.shade(w, 1 - 0.15 * np.clip(0.5 - _dist(wing) / 1.5, 0, 1))
 
+# %% ../nbs/01_synthocc.ipynb #2908ccce
 def _lip_curves(U, sh):
+    "The four lip curves across the mouth at each u (upper lip top/bottom, lower lip top/bottom) and the mouth-relative u."
     mw = sh['mouth_w']
     ur = U - sh['mouth_u']
     t = np.clip(ur / mw, -1, 1)
@@ -634,6 +677,7 @@ def _lip_curves(U, sh):
     return ur, mw, up_top, up_bot, lo_top, lo_bot
 
 def _draw_mouth(cv, sh, col, flags, rng):
+    "Lips (class 1) and, for an open mouth, the inner mouth with teeth and sometimes the tongue (class 9)."
     mu, mv, mw = sh['mouth_u'], sh['mouth_v'], sh['mouth_w']
     w, U, V = cv.cwin(mu - mw - 0.06, mv - 0.2, mu + mw + 0.06, mv + sh['gap'] + 0.2)
     if w is None: return
@@ -662,16 +706,20 @@ def _draw_mouth(cv, sh, col, flags, rng):
         pts = np.stack([mu + t * mw * 1.02, mv - sh['smile'] * t * t], 1)
         cv.paint(w, cv.cover(sd_polyline(U, V, pts, max(0.01, 0.45 / cv.pose.s))), lip * 0.4, opacity=0.85)
 
+# %% ../nbs/01_synthocc.ipynb #687a5ef4
 def _glasses_params(rng):
+    "Frame style (round, rectangular, oval), lens size, rim thickness, height, colour and lens tint."
     return dict(style=int(rng.choice(3)), hw=rng.uniform(0.22, 0.3), hh=rng.uniform(0.15, 0.22),
                 t=rng.uniform(0.018, 0.045), dv=rng.uniform(-0.03, 0.04),
                 color=[(20, 18, 18), (70, 40, 25), (190, 190, 195), (200, 165, 80), (120, 30, 40)][rng.choice(5)],
                 tint=rng.uniform(120, 230, 3).tolist(), tint_a=rng.uniform(0.06, 0.2))
 
+# %% ../nbs/01_synthocc.ipynb #e190a98c
 def _lens_f(U, V, cu, cv_, gp):
+    "Implicit lens outline around (cu, cv_) in canonical units, by frame style."
     if gp['style'] == 0: return sd_ellipse(U, V, cu, cv_, gp['hw'] * 0.92, gp['hw'] * 0.88)  # round
     if gp['style'] == 1: return sd_box(U - cu, V - cv_, gp['hw'], gp['hh'], 0.05)       # rectangular
-    return sd_ellipse(U, V, cu, cv_, gp['hw'], gp['hh'])                                   # oval
+    return sd_ellipse(U, V, cu, cv_, gp['hw'], gp['hh'])
 
 def _draw_glasses(cv, sh, gp, part):
     "part='temples' (under the hair) or 'front' (rims, bridge, lens tint)."
@@ -701,12 +749,54 @@ def _draw_glasses(cv, sh, gp, part):
         w, U, V = cv.cwin(-x0 - 0.05, cvv - hh, x0 + 0.05, cvv)
         if w is not None: cv.paint(w, cv.cover(sd_polyline(U, V, pts, t * 0.9)), col, label=10)
 
+# %% ../nbs/01_synthocc.ipynb #4496b98c
+def _hairline(U, hp, sh):
+    "Hairline height v(u) in canonical units: a side-part sweep, a fringe with strand tips, or a plain curve; down to `side_v` at the temples."
+    W = sh['W']
+    if hp['part_u'] != 0.0:
+        sg = 1.0 if hp['part_u'] > 0 else -1.0
+        h = hp['hl'] - 0.05 + (hp['swoop_v'] - hp['hl'] + 0.05) * _smooth(0, 1, (hp['part_u'] - U) * sg / 1.25)
+    elif hp['fringe']:
+        h = hp['fringe_v'] + hp['fringe_amp'] * power(1 - np.abs(sin(hp['fringe_f'] * U + hp['fringe_p'])), 1.5) \
+            + 0.06 * (U / W) ** 2
+    else:
+        h = hp['hl'] + hp['hl_a'] * (U / W) ** 2
+    return h + (hp['side_v'] - h) * _smooth(0.74, 1.0, np.abs(U) / W)
+
+# %% ../nbs/01_synthocc.ipynb #5d2e7eb1
+def _cap_f(U, V, hp, sh, hf):
+    "Hair cap above the hairline, with volume (thicker on top); hf = head implicit on the same pixels."
+    vol = hp['vol'] * (0.3 + 0.7 * np.clip((sh['vc'] - V) / sh['top'], 0, 1))
+    return np.maximum(hf - vol, V - _hairline(U, hp, sh))
+
+# %% ../nbs/01_synthocc.ipynb #98c341f5
+def _draw_front_hair(cv, sh, hp, hair):
+    "Hair in front (class 4): the cap above the hairline, side curtains for long hair, a darker parting line."
+    W, s = sh['W'], cv.pose.s
+    bottom = hp['long_bottom'] if hp['style'] == 'long' else 0.6
+    w, U, V = cv.cwin(-W - 0.9, sh['top_v'] - 0.5, W + 0.9, bottom + 0.3)
+    if w is None: return
+    f = _cap_f(U, V, hp, sh, cv.hf[w])
+    if hp['style'] == 'long':
+        inner = W + 0.22 if hp['tuck'] else \
+            W - hp['curtain'] * (1 - 0.6 * _smooth(-0.3, 1.5, V)) - 0.08 * _smooth(-0.8, 0.3, -V) \
+            + 0.03 * sin(V * hp['wave_f'] * 1.5 + hp['wave_p'])
+        f = np.minimum(f, np.maximum(_back_f(U, V, hp, sh, cv.hf[w]), inner - np.abs(U)))
+    cv.paint(w, cv.cover(f), _hair_rgb(U, V, hp, hair), label=4)
+    if hp['part_u'] != 0.0:
+        pu = hp['part_u']
+        part = sd_segment(U, V, pu, sh['top_v'] - 0.3, pu * 1.05, hp['hl'] - 0.05, max(0.012, 0.5 / s))
+        cv.shade(w, 1 - 0.35 * coverage(_dist(part)) * (cv.lab[w] == 4))
+
+# %% ../nbs/01_synthocc.ipynb #3f3f1842
 def _photo_params(rng, n):
+    "Camera of one face: per-channel gain, gamma, sensor noise (70 %) and a slight blur (30 %, scaled with the size)."
     return dict(gain=(rng.uniform(0.85, 1.12) * (1 + np.clip(rng.normal(0, 0.02, 3), -0.04, 0.04))).tolist(),
                 gamma=rng.uniform(0.85, 1.18),
                 noise=float(rng.uniform(0, 4.0)) if rng.random() < 0.7 else 0.0,
                 blur=float(rng.uniform(0.3, 0.8) * n / 128) if rng.random() < 0.3 else 0.0)
 
+# %% ../nbs/01_synthocc.ipynb #c486784f
 def _photo(img, ph, rng, A=None):
     "Slight blur, per-channel gain, gamma and sensor noise (A: alpha of an occluder layer, kept exact)."
     if ph['blur'] > 0:
@@ -720,6 +810,24 @@ def _photo(img, ph, rng, A=None):
     if ph['noise'] > 0: img += ph['noise'] * rng.standard_normal(img.shape, dtype=np.float32)
     return np.clip(img, 0, 255, out=img)
 
+# %% ../nbs/01_synthocc.ipynb #fe55b86c
+def _face_meta(cv, sh, col, flags, ph, ear_sides):
+    "Landmarks in pixels, the box of the face prompt region, pose, shape, colours, light, camera and flags."
+    pose, W = cv.pose, sh['W']
+    pt = pose.pt
+    P = face_prompt_region(cv.lab)
+    ys, xs = np.nonzero(P)
+    bbox = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1] if len(xs) else [0, 0, 0, 0]
+    eu, ev = sh['eye_u'], sh['eye_v']
+    return dict(eye_l=pt(-eu, ev), eye_r=pt(eu, ev), brow_l=pt(-eu, sh['brow_v']), brow_r=pt(eu, sh['brow_v']),
+                nose=pt(sh['nose_u'], sh['nose_v'] - 0.03), mouth=pt(sh['mouth_u'], sh['mouth_v']),
+                chin=pt(0, sh['chin_v']), ear_l=pt(-W + 0.02 + sh['ear_du'], sh['ear_v']),
+                ear_r=pt(W - 0.02 + sh['ear_du'], sh['ear_v']), face_bbox=bbox, face_width=float(2 * W * pose.s),
+                skin_rgb=[float(c) for c in col['skin']], hair_rgb=[float(c) for c in col['hair']],
+                hair_color=col['hair_name'], pose=pose.as_dict(), shape={k: (float(v) if np.isscalar(v) else v) for k, v in sh.items()},
+                light=col['light'], photo=ph, earring_sides=ear_sides, **flags)
+
+# %% ../nbs/01_synthocc.ipynb #b7a30ddb
 def render_face(rng:np.random.Generator, # seeded generator: the only source of randomness
                 size:int=128,             # output side in pixels (64..512 tested)
                 textures:list=None,       # texture photographs (`load_textures` / `builtin_textures`)
@@ -728,18 +836,10 @@ def render_face(rng:np.random.Generator, # seeded generator: the only source of 
     "Render one random face with its exact 12-class parsing."
     n = int(size)
     if not textures: raise ValueError("render_face: `textures` is empty; pass load_textures() or builtin_textures()")
-    pose, sh, flags, col = _face_params(rng, n, force)
-    s = pose.s
-    cv = _Canvas(n, pose)
-    cv.rgb[:] = _background(rng, n, textures)
-    skin_map = _skin_map(cv, sh, col, rng)
-    cv.hf = _head_f(cv.U, cv.V, sh)
-    hp = _hair_params(rng, flags, sh, n, s) if flags['hair_style'] != 'bald' else None
+    cv, sh, flags, col, skin_map = _face_canvas(rng, n, textures, force)
+    hp = _hair_params(rng, flags, sh, n, cv.pose.s) if flags['hair_style'] != 'bald' else None
     hair = np.asarray(col['hair'], np.float32)
-    W = sh['W']
-    if hp is not None and flags['hair_style'] == 'long':
-        w, U, V = cv.cwin(-W - 0.9, sh['top_v'] - 0.5, W + 0.9, hp['long_bottom'] + 0.3)
-        if w is not None: cv.paint(w, cv.cover(_back_f(U, V, hp, sh, cv.hf[w])), _hair_rgb(U, V, hp, hair) * 0.8, label=4)
+    if hp is not None and flags['hair_style'] == 'long': _draw_back_hair(cv, sh, hp, hair)
     _draw_neck_clothes(cv, sh, col, flags, rng, skin_map, textures)
     lobes = _draw_ears(cv, sh, col, flags, rng, skin_map)
     ear_sides = _draw_earrings(cv, sh, lobes, rng) if flags['earrings'] else []
@@ -750,38 +850,15 @@ def render_face(rng:np.random.Generator, # seeded generator: the only source of 
     _draw_mouth(cv, sh, col, flags, rng)
     gp = _glasses_params(rng) if flags['glasses'] else None
     if gp: _draw_glasses(cv, sh, gp, 'temples')
-    if hp is not None:
-        bottom = hp['long_bottom'] if flags['hair_style'] == 'long' else 0.6
-        w, U, V = cv.cwin(-W - 0.9, sh['top_v'] - 0.5, W + 0.9, bottom + 0.3)
-        if w is not None:
-            f = _cap_f(U, V, hp, sh, cv.hf[w])
-            if flags['hair_style'] == 'long':
-                inner = W + 0.22 if hp['tuck'] else \
-                    W - hp['curtain'] * (1 - 0.6 * _smooth(-0.3, 1.5, V)) - 0.08 * _smooth(-0.8, 0.3, -V) \
-                    + 0.03 * sin(V * hp['wave_f'] * 1.5 + hp['wave_p'])
-                f = np.minimum(f, np.maximum(_back_f(U, V, hp, sh, cv.hf[w]), inner - np.abs(U)))
-            cv.paint(w, cv.cover(f), _hair_rgb(U, V, hp, hair), label=4)
-            if hp['part_u'] != 0.0:
-                pu = hp['part_u']
-                part = sd_segment(U, V, pu, sh['top_v'] - 0.3, pu * 1.05, hp['hl'] - 0.05, max(0.012, 0.5 / s))
-                cv.shade(w, 1 - 0.35 * coverage(_dist(part)) * (cv.lab[w] == 4))
+    if hp is not None: _draw_front_hair(cv, sh, hp, hair)
     if gp: _draw_glasses(cv, sh, gp, 'front')
     ph = _photo_params(rng, n)
     clean = np.rint(_photo(cv.rgb, ph, rng)).astype(np.uint8)
-    # meta: landmarks in pixels, pose, shape, colours, flags
-    pt = pose.pt
-    P = face_prompt_region(cv.lab)
-    ys, xs = np.nonzero(P)
-    bbox = [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1] if len(xs) else [0, 0, 0, 0]
-    eu, ev = sh['eye_u'], sh['eye_v']
-    meta = dict(eye_l=pt(-eu, ev), eye_r=pt(eu, ev), brow_l=pt(-eu, sh['brow_v']), brow_r=pt(eu, sh['brow_v']),
-                nose=pt(sh['nose_u'], sh['nose_v'] - 0.03), mouth=pt(sh['mouth_u'], sh['mouth_v']),
-                chin=pt(0, sh['chin_v']), ear_l=pt(-W + 0.02 + sh['ear_du'], sh['ear_v']),
-                ear_r=pt(W - 0.02 + sh['ear_du'], sh['ear_v']), face_bbox=bbox, face_width=float(2 * W * s),
-                skin_rgb=[float(c) for c in col['skin']], hair_rgb=[float(c) for c in col['hair']],
-                hair_color=col['hair_name'], pose=pose.as_dict(), shape={k: (float(v) if np.isscalar(v) else v) for k, v in sh.items()},
-                light=col['light'], photo=ph, earring_sides=ear_sides, **flags)
-    return dict(clean=clean, parsing=cv.lab, meta=meta)
+    return dict(clean=clean, parsing=cv.lab, meta=_face_meta(cv, sh, col, flags, ph, ear_sides))
+
+# %% ../nbs/01_synthocc.ipynb #ff16bda0
+FAMILIES = ('hand', 'sunglasses', 'medical_mask', 'microphone', 'cup_food', 'scarf', 'bandaid', 'shape',
+            'hair_strands')
 
 # %% ../nbs/01_synthocc.ipynb #7993f570
 def _frame(ox, oy, ang):
@@ -793,15 +870,18 @@ def _frame(ox, oy, ang):
         return np.stack([ox + p[:, 0] * c - p[:, 1] * s, oy + p[:, 0] * s + p[:, 1] * c], 1)
     return loc, img
 
+# %% ../nbs/01_synthocc.ipynb #a92bd1e8
 def _cyl(d, r):
     "Cylindrical shading factor across a capsule of radius r (1 on the axis, darker at the rim)."
     return 0.68 + 0.32 * np.sqrt(np.clip(-d / max(r, 1e-6), 0, 1))
 
+# %% ../nbs/01_synthocc.ipynb #11b1043a
 def _dirs(m):
     "Face 'right' and 'down' unit vectors in the image."
     th = m['pose']['theta']
     return np.array([math.cos(th), math.sin(th)]), np.array([-math.sin(th), math.cos(th)])
 
+# %% ../nbs/01_synthocc.ipynb #8b300a40
 def _target(rng, m, names, p):
     "A random landmark (pixel coords) among `names`."
     name = names[rng.choice(len(names), p=p)]
@@ -812,8 +892,10 @@ def _target(rng, m, names, p):
                eyes=pose.pt(0, 0.0), forehead=pose.pt(0, sh['brow_v'] - 0.35))
     return name, np.array(pts[name], float), sg
 
-def _occ_hand(rng, cv, m, textures):
-    s, n = cv.pose.s, cv.n
+# %% ../nbs/01_synthocc.ipynb #d58e489c
+def _hand_frame(rng, cv, m):
+    "Skin colour, palm width h and length pl, the wrist frame (local -y toward the fingers) and a mirror sign."
+    s = cv.pose.s
     skin = np.asarray(m['skin_rgb'], np.float32) * rng.uniform(0.86, 1.0) * (1 + rng.normal(0, 0.025, 3)).astype(np.float32)
     h = s * rng.uniform(0.95, 1.25)          # palm width
     pl = h * rng.uniform(0.9, 1.1)           # palm length
@@ -829,37 +911,42 @@ def _occ_hand(rng, cv, m, textures):
     wrist = palm_c - d * 0.5 * pl
     loc, img = _frame(wrist[0], wrist[1], phi + math.pi / 2)   # local -y = finger direction
     mir = float(rng.choice([-1, 1]))
-    light = np.asarray(m['light'][:2])
-    def part(pts_local, radii, color=skin):
-        P = img(pts_local)
-        rad = np.broadcast_to(np.asarray(radii, float), (len(P),))
-        w, X, Y = cv.pwin_pts(P, rad.max() + 2)
-        if w is None: return None, None
-        dd = sd_polyline(X, Y, P, rad)
-        lit = np.clip(1 + 0.08 * ((X - P[0, 0]) * light[0] + (Y - P[0, 1]) * light[1]) / (h + 1e-6), 0.9, 1.1)
-        cv.paint(w, coverage(dd), np.asarray(color, np.float32) * (_cyl(dd, rad.mean()) * lit)[..., None])
-        return w, dd
-    # arm and sleeve, off the image border
-    far = 3.0 * n
-    part([(0, 0.1 * pl), (0, far)], [0.42 * h, 0.6 * h])
-    if rng.random() < 0.6:
-        cloth = rng.uniform(20, 230, 3)
-        part([(0, 0.1 * pl + rng.uniform(0.3, 1.2) * h), (0, far)], [0.58 * h, 0.8 * h], cloth)
-    # palm (rounded box, in local coords)
-    P0 = img([(0, -0.5 * pl)])[0]
+    return skin, h, pl, loc, img, mir
+
+# %% ../nbs/01_synthocc.ipynb #f372bb56
+def _hand_part(cv, img, light, h, pts_local, radii, color):
+    "Paint one shaded capsule chain of the hand (points in the wrist frame); its window and distance, or (None, None)."
+    P = img(pts_local)
+    rad = np.broadcast_to(np.asarray(radii, float), (len(P),))
+    w, X, Y = cv.pwin_pts(P, rad.max() + 2)
+    if w is None: return None, None
+    dd = sd_polyline(X, Y, P, rad)
+    lit = np.clip(1 + 0.08 * ((X - P[0, 0]) * light[0] + (Y - P[0, 1]) * light[1]) / (h + 1e-6), 0.9, 1.1)
+    cv.paint(w, coverage(dd), np.asarray(color, np.float32) * (_cyl(dd, rad.mean()) * lit)[..., None])
+    return w, dd
+
+# %% ../nbs/01_synthocc.ipynb #127b3b19
+def _hand_palm(cv, loc, img, skin, h, pl):
+    "The palm: a rounded box in the wrist frame, a little wider toward the fingers, darker toward its rim."
     w, X, Y = cv.pwin_pts(img([(-0.6 * h, -1.1 * pl), (0.6 * h, -1.1 * pl), (-0.6 * h, 0.1 * pl), (0.6 * h, 0.1 * pl)]), 2)
-    if w is not None:
-        lx, ly = loc(X, Y)
-        dd = sd_box(lx / (1 + 0.1 * np.clip(-(ly + 0.5 * pl) / pl, -1, 1)), ly + 0.5 * pl, 0.5 * h, 0.5 * pl, 0.3 * h)
-        cv.paint(w, coverage(dd), skin * (0.82 + 0.18 * np.sqrt(np.clip(-dd / (0.35 * h), 0, 1)))[..., None])
-    # thumb
+    if w is None: return
+    lx, ly = loc(X, Y)
+    dd = sd_box(lx / (1 + 0.1 * np.clip(-(ly + 0.5 * pl) / pl, -1, 1)), ly + 0.5 * pl, 0.5 * h, 0.5 * pl, 0.3 * h)
+    cv.paint(w, coverage(dd), skin * (0.82 + 0.18 * np.sqrt(np.clip(-dd / (0.35 * h), 0, 1)))[..., None])
+
+# %% ../nbs/01_synthocc.ipynb #5545fa61
+def _hand_thumb(rng, part, skin, h, pl, mir):
+    "The thumb: two segments from the side of the palm, bent by random angles."
     a0 = mir * rng.uniform(0.45, 1.0)
     b0 = np.array([mir * 0.42 * h, -0.3 * pl])
     j1 = b0 + 0.42 * h * np.array([math.sin(a0), -math.cos(a0)])
     a1 = a0 - mir * rng.uniform(0.15, 0.6)
     tip = j1 + 0.36 * h * np.array([math.sin(a1), -math.cos(a1)])
-    part([b0, j1, tip], [0.16 * h, 0.135 * h, 0.115 * h])
-    # fingers: index next to the thumb
+    part([b0, j1, tip], [0.16 * h, 0.135 * h, 0.115 * h], skin)
+
+# %% ../nbs/01_synthocc.ipynb #5872f415
+def _hand_fingers(rng, cv, part, img, skin, h, pl, mir):
+    "Four fingers (index next to the thumb) of three bending segments, with knuckle creases and, seen from the back, nails."
     spread = rng.uniform(0, 1)
     fore = rng.uniform(0.7, 1.0)
     back = rng.random() < 0.5
@@ -872,7 +959,7 @@ def _occ_hand(rng, cv, m, textures):
             p = p + L * h * fore * frac * np.array([math.sin(ang), -math.cos(ang)])
             pts.append(p); ang += rng.normal(0, 0.07)
         rad = r * h * np.array([1.0, 0.95, 0.9, 0.82])
-        wf, dd = part(pts, rad)
+        wf, dd = part(pts, rad, skin)
         if wf is None: continue
         X, Y = cv.X[wf], cv.Y[wf]
         fin = coverage(dd)
@@ -889,7 +976,23 @@ def _occ_hand(rng, cv, m, textures):
             nail = sd_ellipse(lx, ly, 0, 0, 0.75 * rad[3], 0.62 * rad[3])
             cv.paint(wf, coverage(nail) * fin, np.minimum(skin * 1.1 + np.array([18, 0, 5]), 255), opacity=0.55)
 
+# %% ../nbs/01_synthocc.ipynb #6c145fba
+def _occ_hand(rng, cv, m, textures):
+    "A hand in the face's own skin tone over a landmark, its arm (sometimes in a sleeve) running off the image."
+    skin, h, pl, loc, img, mir = _hand_frame(rng, cv, m)
+    part = partial(_hand_part, cv, img, np.asarray(m['light'][:2]), h)
+    far = 3.0 * cv.n   # arm and sleeve, off the image border
+    part([(0, 0.1 * pl), (0, far)], [0.42 * h, 0.6 * h], skin)
+    if rng.random() < 0.6:
+        cloth = rng.uniform(20, 230, 3)
+        part([(0, 0.1 * pl + rng.uniform(0.3, 1.2) * h), (0, far)], [0.58 * h, 0.8 * h], cloth)
+    _hand_palm(cv, loc, img, skin, h, pl)
+    _hand_thumb(rng, part, skin, h, pl, mir)
+    _hand_fingers(rng, cv, part, img, skin, h, pl, mir)
+
+# %% ../nbs/01_synthocc.ipynb #70747b8a
 def _occ_sunglasses(rng, cv, m, textures):
+    "Sunglasses over both eyes: round, rectangular, aviator, cat-eye or wrap lenses, rims, bridge and temple arms."
     sh = m['shape']
     style = rng.choice(5)  # round, rect, aviator, cat-eye, wrap
     hw, hh = rng.uniform(0.25, 0.34), rng.uniform(0.17, 0.25)
@@ -937,7 +1040,9 @@ def _occ_sunglasses(rng, cv, m, textures):
         pts = bezier((-x0, ev - 0.45 * hh), (-0.05, ev - 0.6 * hh), (0.05, ev - 0.6 * hh), (x0, ev - 0.45 * hh), 6)
         cv.paint(w, cv.cover(sd_polyline(U, V, pts, t)), frame)
 
+# %% ../nbs/01_synthocc.ipynb #181a0207
 def _occ_medical_mask(rng, cv, m, textures):
+    "A medical mask from the nose bridge to under the chin: plain or printed, pleats, bound edges, ear loops."
     sh = m['shape']
     W, nu = sh['W'], sh['nose_u']
     top_c = rng.uniform(0.2, 0.42)
@@ -979,7 +1084,9 @@ def _occ_medical_mask(rng, cv, m, textures):
             w2, U2, V2 = cv.cwin(min(pa[0], pb[0]) - 0.1, min(pa[1], pb[1]) - 0.1, max(pa[0], pb[0]) + 0.1, max(pa[1], pb[1]) + 0.1)
             if w2 is not None: cv.paint(w2, cv.cover(sd_segment(U2, V2, *pa, *pb, tl)), loop * 0.95)
 
+# %% ../nbs/01_synthocc.ipynb #1a406ed5
 def _occ_microphone(rng, cv, m, textures):
+    "A microphone near the mouth: a grille ball (mesh, spherical shading, highlight), a collar and a handle off the image."
     s = cv.pose.s
     right, down = _dirs(m)
     c = np.array(m['mouth']) + down * rng.uniform(-0.3, 0.6) * s + right * rng.uniform(-0.6, 0.6) * s
@@ -1014,8 +1121,104 @@ def _occ_microphone(rng, cv, m, textures):
         eq = np.maximum(d, np.abs((Y - c[1]) * math.cos(ang - math.pi / 2) - (X - c[0]) * math.sin(ang - math.pi / 2)) - 0.08 * rb)
         cv.paint(w, coverage(eq), ball * 0.6)
 
+# %% ../nbs/01_synthocc.ipynb #a313f040
+def _food_cup(rng, paint, x, y, sc, tex, mug):
+    "A mug (handle, sometimes stripes, coffee) or a paper cup (sleeve, lid); rim at height yt in the frame (x, y)."
+    hw, hh = sc * rng.uniform(0.45, 0.65), sc * rng.uniform(0.7, 1.0)
+    yt = rng.uniform(-0.2, 0.3) * sc                 # rim height relative to the anchor
+    base = rng.uniform(30, 240, 3).astype(np.float32)
+    cylsh = (0.72 + 0.28 * np.sqrt(np.clip(1 - (x / hw) ** 2, 0, 1)))
+    if mug:
+        ring = np.abs(sd_circle(x, y, hw, yt + hh, 0.45 * hh)) - 0.09 * sc
+        body = sd_box(x, y - (yt + hh), hw, hh, 0.12 * sc)
+        paint(np.maximum(ring, -body), base * 0.85)
+        col = base[None, None] * (cylsh * tex)[..., None]
+        if rng.random() < 0.4:
+            stripes = sin((y - yt) / (0.12 * sc)) > 0.3
+            col = np.where(stripes[..., None], col * 0.55 + 100, col)
+        paint(body, col)
+        paint(sd_ellipse(x, y, 0, yt, hw, 0.14 * hw), base * 1.1)
+        paint(sd_ellipse(x, y, 0, yt + 0.02 * sc, hw * 0.86, 0.1 * hw), (70, 42, 28))
+    else:
+        pts = [(-hw, yt), (hw, yt), (hw * 0.75, yt + 2 * hh), (-hw * 0.75, yt + 2 * hh)]
+        body = sd_polygon(x, y, pts) - 0.03 * sc
+        paint(body, np.array([240, 238, 230], np.float32) * cylsh[..., None])
+        sleeve = np.maximum(body, np.abs(y - (yt + hh)) - 0.35 * hh)
+        paint(sleeve, base * (cylsh * tex)[..., None] * 0.8)
+        lid = sd_box(x, y - (yt - 0.08 * sc), hw * 1.05, 0.12 * sc, 0.05 * sc)
+        paint(lid, np.array((250, 250, 250) if rng.random() < 0.5 else (30, 30, 32), np.float32))
+
+# %% ../nbs/01_synthocc.ipynb #22809a91
+def _food_burger(rng, paint, x, y, sc, tex):
+    "A burger: bottom bun, patty, sometimes dripping cheese, lettuce, the top bun with sesame seeds."
+    bw = sc * rng.uniform(0.8, 1.1)
+    bun = np.array([200, 130, 60], np.float32) * rng.uniform(0.9, 1.1)
+    paint(sd_box(x, y - 0.55 * bw, bw * 0.95, 0.16 * bw, 0.12 * bw), bun * tex[..., None])          # bottom bun
+    paint(sd_box(x, y - 0.33 * bw, bw, 0.12 * bw, 0.1 * bw), np.array([80, 45, 30], np.float32) * tex[..., None])  # patty
+    if rng.random() < 0.7:
+        drip = 0.08 * bw * np.maximum(sin(x / (0.15 * bw)), 0)
+        paint(sd_box(x, y - 0.22 * bw - drip, bw * 1.02, 0.04 * bw), (240, 190, 40))  # cheese
+    wav = 0.04 * bw * sin(x / (0.08 * bw))
+    paint(sd_box(x, y - 0.15 * bw + wav, bw * 1.05, 0.05 * bw, 0.03 * bw), (90, 170, 60))         # lettuce
+    top = np.maximum(sd_ellipse(x, y, 0, -0.05 * bw, bw, 0.62 * bw), y - (-0.08 * bw))
+    paint(top, bun * (1.1 - 0.3 * np.clip((y + 0.6 * bw) / (0.6 * bw), 0, 1))[..., None] * tex[..., None])
+    for _ in range(int(rng.integers(6, 14))):
+        sx, sy = rng.uniform(-0.7, 0.7) * bw, rng.uniform(-0.5, -0.15) * bw
+        if (sx / bw) ** 2 + ((sy + 0.05 * bw) / (0.62 * bw)) ** 2 > 0.8: continue
+        sa, sb = rotate(x, y, sx, sy, rng.uniform(0, 3.14))
+        paint(sd_ellipse(sa, sb, 0, 0, 0.05 * bw, 0.025 * bw), (245, 230, 190))
+
+# %% ../nbs/01_synthocc.ipynb #0597b51a
+def _food_apple(rng, paint, x, y, sc, tex):
+    "An apple (red, green or yellow), half of the time with a bite out of one side, a stalk and a leaf."
+    r = sc * rng.uniform(0.5, 0.7)
+    base = np.array([(200, 30, 35), (120, 190, 60), (225, 190, 50)][rng.choice(3, p=(0.6, 0.25, 0.15))], np.float32)
+    yc = rng.uniform(0.0, 0.5) * r
+    d = smin(sd_circle(x, y, -0.32 * r, yc, 0.8 * r), sd_circle(x, y, 0.32 * r, yc, 0.8 * r), 0.3 * r)
+    if rng.random() < 0.5:  # a bite
+        bsg = float(rng.choice([-1, 1]))
+        d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.4 * r))
+        paint(np.maximum(d, sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r)), (245, 235, 200))
+        d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r))
+    rr = hypot(x + 0.3 * r, y - yc + 0.3 * r) / r
+    paint(d, base * (1.15 - 0.45 * np.clip(rr, 0, 1.2) ** 2)[..., None] * tex[..., None])
+    paint(sd_segment(x, y, 0, yc - 0.6 * r, 0.08 * r, yc - 1.0 * r, 0.06 * r), (90, 60, 30))
+    la, lb = rotate(x, y, 0.25 * r, yc - 0.9 * r, -0.5)
+    paint(sd_ellipse(la, lb, 0, 0, 0.25 * r, 0.1 * r), (70, 140, 50))
+
+# %% ../nbs/01_synthocc.ipynb #e50f983d
+def _food_ice_cream(rng, paint, x, y, sc, tex):
+    "An ice cream: a hatched cone with one or two scoops (`tex` is not used)."
+    r = sc * rng.uniform(0.38, 0.5)
+    cone = sd_polygon(x, y, [(-0.9 * r, 0.3 * r), (0.9 * r, 0.3 * r), (0, 2.8 * r)])
+    hatch = (np.abs(sin((x + y) / (0.12 * r))) * np.abs(sin((x - y) / (0.12 * r))))
+    paint(cone, np.array([215, 160, 90], np.float32) * (0.75 + 0.25 * hatch)[..., None])
+    for j in range(int(rng.integers(1, 3))):
+        col = np.array([(250, 200, 210), (110, 60, 40), (245, 240, 225), (160, 220, 160)][rng.choice(4)], np.float32)
+        yc = 0.1 * r - j * 1.1 * r
+        d = sd_circle(x, y, 0, yc, r) - 0.1 * r * np.maximum(sin(x / (0.18 * r) + j), 0) * (y > yc)
+        paint(d, col * (1.1 - 0.25 * np.clip(hypot(x + 0.3 * r, y - yc + 0.3 * r) / r, 0, 1.3))[..., None])
+
+# %% ../nbs/01_synthocc.ipynb #743c50c1
+def _food_donut(rng, paint, x, y, sc, tex):
+    "A donut: a ring of dough, glaze on its top half, sprinkles."
+    R = sc * rng.uniform(0.55, 0.75)
+    ring = np.abs(sd_circle(x, y, 0, 0.3 * R, 0.62 * R)) - 0.38 * R
+    paint(ring, np.array([215, 160, 95], np.float32) * tex[..., None])
+    gl = np.array([(240, 140, 180), (90, 50, 30), (245, 240, 235)][rng.choice(3)], np.float32)
+    glaze = np.maximum(ring + 0.06 * R, (y - 0.3 * R) - 0.25 * R + 0.06 * R * sin(x / (0.1 * R)) - 0.2 * R)
+    paint(glaze, gl * tex[..., None])
+    for _ in range(int(rng.integers(8, 18))):
+        a, rr = rng.uniform(0, 2 * math.pi), rng.uniform(0.4, 0.9) * R
+        px, py = rr * math.cos(a), 0.3 * R + rr * math.sin(a)
+        if py > 0.45 * R: continue
+        ca, cb = rotate(x, y, px, py, rng.uniform(0, 3.14))
+        paint(sd_segment(ca, cb, -0.06 * R, 0, 0.06 * R, 0, 0.025 * R + 0.3), rng.uniform(60, 255, 3))
+
+# %% ../nbs/01_synthocc.ipynb #16f1b8cd
 def _occ_cup_food(rng, cv, m, textures):
-    s, n = cv.pose.s, cv.n
+    "A mug, a paper cup, a burger, an apple, an ice cream or a donut near the mouth, in a tilted frame of its own."
+    s = cv.pose.s
     right, down = _dirs(m)
     kind = rng.choice(6)  # mug, paper cup, burger, apple, ice cream, donut
     anchor = np.array(m['mouth']) + down * rng.uniform(-0.1, 0.6) * s + right * rng.uniform(-0.6, 0.6) * s
@@ -1028,86 +1231,13 @@ def _occ_cup_food(rng, cv, m, textures):
     tex = _tex(rng, textures, *X.shape, (0.8, 2.0)).mean(-1) / 128.0
     tex = 1 + 0.15 * (tex - tex.mean())
     def paint(d, col, op=1.0): cv.paint(w, coverage(d), np.asarray(col, np.float32), opacity=op)
-    if kind in (0, 1):
-        hw, hh = sc * rng.uniform(0.45, 0.65), sc * rng.uniform(0.7, 1.0)
-        yt = rng.uniform(-0.2, 0.3) * sc                 # rim height relative to the anchor
-        base = rng.uniform(30, 240, 3).astype(np.float32)
-        cylsh = (0.72 + 0.28 * np.sqrt(np.clip(1 - (x / hw) ** 2, 0, 1)))
-        if kind == 0:
-            ring = np.abs(sd_circle(x, y, hw, yt + hh, 0.45 * hh)) - 0.09 * sc
-            body = sd_box(x, y - (yt + hh), hw, hh, 0.12 * sc)
-            paint(np.maximum(ring, -body), base * 0.85)
-            col = base[None, None] * (cylsh * tex)[..., None]
-            if rng.random() < 0.4:
-                stripes = sin((y - yt) / (0.12 * sc)) > 0.3
-                col = np.where(stripes[..., None], col * 0.55 + 100, col)
-            paint(body, col)
-            paint(sd_ellipse(x, y, 0, yt, hw, 0.14 * hw), base * 1.1)
-            paint(sd_ellipse(x, y, 0, yt + 0.02 * sc, hw * 0.86, 0.1 * hw), (70, 42, 28))
-        else:
-            pts = [(-hw, yt), (hw, yt), (hw * 0.75, yt + 2 * hh), (-hw * 0.75, yt + 2 * hh)]
-            body = sd_polygon(x, y, pts) - 0.03 * sc
-            paint(body, np.array([240, 238, 230], np.float32) * cylsh[..., None])
-            sleeve = np.maximum(body, np.abs(y - (yt + hh)) - 0.35 * hh)
-            paint(sleeve, base * (cylsh * tex)[..., None] * 0.8)
-            lid = sd_box(x, y - (yt - 0.08 * sc), hw * 1.05, 0.12 * sc, 0.05 * sc)
-            paint(lid, np.array((250, 250, 250) if rng.random() < 0.5 else (30, 30, 32), np.float32))
-    elif kind == 2:  # burger
-        bw = sc * rng.uniform(0.8, 1.1)
-        bun = np.array([200, 130, 60], np.float32) * rng.uniform(0.9, 1.1)
-        paint(sd_box(x, y - 0.55 * bw, bw * 0.95, 0.16 * bw, 0.12 * bw), bun * tex[..., None])          # bottom bun
-        paint(sd_box(x, y - 0.33 * bw, bw, 0.12 * bw, 0.1 * bw), np.array([80, 45, 30], np.float32) * tex[..., None])  # patty
-        if rng.random() < 0.7:
-            drip = 0.08 * bw * np.maximum(sin(x / (0.15 * bw)), 0)
-            paint(sd_box(x, y - 0.22 * bw - drip, bw * 1.02, 0.04 * bw), (240, 190, 40))  # cheese
-        wav = 0.04 * bw * sin(x / (0.08 * bw))
-        paint(sd_box(x, y - 0.15 * bw + wav, bw * 1.05, 0.05 * bw, 0.03 * bw), (90, 170, 60))         # lettuce
-        top = np.maximum(sd_ellipse(x, y, 0, -0.05 * bw, bw, 0.62 * bw), y - (-0.08 * bw))
-        paint(top, bun * (1.1 - 0.3 * np.clip((y + 0.6 * bw) / (0.6 * bw), 0, 1))[..., None] * tex[..., None])
-        for _ in range(int(rng.integers(6, 14))):
-            sx, sy = rng.uniform(-0.7, 0.7) * bw, rng.uniform(-0.5, -0.15) * bw
-            if (sx / bw) ** 2 + ((sy + 0.05 * bw) / (0.62 * bw)) ** 2 > 0.8: continue
-            sa, sb = rotate(x, y, sx, sy, rng.uniform(0, 3.14))
-            paint(sd_ellipse(sa, sb, 0, 0, 0.05 * bw, 0.025 * bw), (245, 230, 190))
-    elif kind == 3:  # apple
-        r = sc * rng.uniform(0.5, 0.7)
-        base = np.array([(200, 30, 35), (120, 190, 60), (225, 190, 50)][rng.choice(3, p=(0.6, 0.25, 0.15))], np.float32)
-        yc = rng.uniform(0.0, 0.5) * r
-        d = smin(sd_circle(x, y, -0.32 * r, yc, 0.8 * r), sd_circle(x, y, 0.32 * r, yc, 0.8 * r), 0.3 * r)
-        if rng.random() < 0.5:  # a bite
-            bsg = float(rng.choice([-1, 1]))
-            d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.4 * r))
-            paint(np.maximum(d, sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r)), (245, 235, 200))
-            d = np.maximum(d, -sd_circle(x, y, bsg * 1.05 * r, yc - 0.1 * r, 0.5 * r))
-        rr = hypot(x + 0.3 * r, y - yc + 0.3 * r) / r
-        paint(d, base * (1.15 - 0.45 * np.clip(rr, 0, 1.2) ** 2)[..., None] * tex[..., None])
-        paint(sd_segment(x, y, 0, yc - 0.6 * r, 0.08 * r, yc - 1.0 * r, 0.06 * r), (90, 60, 30))
-        la, lb = rotate(x, y, 0.25 * r, yc - 0.9 * r, -0.5)
-        paint(sd_ellipse(la, lb, 0, 0, 0.25 * r, 0.1 * r), (70, 140, 50))
-    elif kind == 4:  # ice cream
-        r = sc * rng.uniform(0.38, 0.5)
-        cone = sd_polygon(x, y, [(-0.9 * r, 0.3 * r), (0.9 * r, 0.3 * r), (0, 2.8 * r)])
-        hatch = (np.abs(sin((x + y) / (0.12 * r))) * np.abs(sin((x - y) / (0.12 * r))))
-        paint(cone, np.array([215, 160, 90], np.float32) * (0.75 + 0.25 * hatch)[..., None])
-        for j in range(int(rng.integers(1, 3))):
-            col = np.array([(250, 200, 210), (110, 60, 40), (245, 240, 225), (160, 220, 160)][rng.choice(4)], np.float32)
-            yc = 0.1 * r - j * 1.1 * r
-            d = sd_circle(x, y, 0, yc, r) - 0.1 * r * np.maximum(sin(x / (0.18 * r) + j), 0) * (y > yc)
-            paint(d, col * (1.1 - 0.25 * np.clip(hypot(x + 0.3 * r, y - yc + 0.3 * r) / r, 0, 1.3))[..., None])
-    else:  # donut
-        R = sc * rng.uniform(0.55, 0.75)
-        ring = np.abs(sd_circle(x, y, 0, 0.3 * R, 0.62 * R)) - 0.38 * R
-        paint(ring, np.array([215, 160, 95], np.float32) * tex[..., None])
-        gl = np.array([(240, 140, 180), (90, 50, 30), (245, 240, 235)][rng.choice(3)], np.float32)
-        glaze = np.maximum(ring + 0.06 * R, (y - 0.3 * R) - 0.25 * R + 0.06 * R * sin(x / (0.1 * R)) - 0.2 * R)
-        paint(glaze, gl * tex[..., None])
-        for _ in range(int(rng.integers(8, 18))):
-            a, rr = rng.uniform(0, 2 * math.pi), rng.uniform(0.4, 0.9) * R
-            px, py = rr * math.cos(a), 0.3 * R + rr * math.sin(a)
-            if py > 0.45 * R: continue
-            ca, cb = rotate(x, y, px, py, rng.uniform(0, 3.14))
-            paint(sd_segment(ca, cb, -0.06 * R, 0, 0.06 * R, 0, 0.025 * R + 0.3), rng.uniform(60, 255, 3))
+    if kind in (0, 1): _food_cup(rng, paint, x, y, sc, tex, kind == 0)
+    elif kind == 2: _food_burger(rng, paint, x, y, sc, tex)
+    elif kind == 3: _food_apple(rng, paint, x, y, sc, tex)
+    elif kind == 4: _food_ice_cream(rng, paint, x, y, sc, tex)
+    else: _food_donut(rng, paint, x, y, sc, tex)
 
+# %% ../nbs/01_synthocc.ipynb #952c3800
 def _fabric(rng, U, V, textures):
     "Scarf fabric colour: knit, stripes, plaid, photo texture or plain (float32 HxWx3)."
     kind = rng.choice(5)
@@ -1126,7 +1256,9 @@ def _fabric(rng, U, V, textures):
         return t if rng.random() < 0.5 else t.mean(-1, keepdims=True) / 140 * c0
     return c0 * (1 + 0.05 * rng.standard_normal(U.shape, dtype=np.float32))[..., None]
 
+# %% ../nbs/01_synthocc.ipynb #2bc07198
 def _occ_scarf(rng, cv, m, textures):
+    "A scarf from below up over the chin (sometimes the mouth): wavy top edge, rolled hem, folds, light."
     sh = m['shape']
     W = sh['W']
     base = rng.uniform(sh['nose_v'] + 0.05, sh['chin_v'] - 0.15)
@@ -1145,12 +1277,15 @@ def _occ_scarf(rng, cv, m, textures):
     lit = 1 + 0.08 * (m['light'][0] * U + m['light'][1] * V)
     cv.paint(w, cv.cover(f), col * (fold * hem * lit)[..., None])
 
+# %% ../nbs/01_synthocc.ipynb #627b392a
 def _star(x, y, r, k=5, inner=0.45):
+    "Exact SDF of a k-pointed star of outer radius r (inner radius inner * r), centred, one point up."
     a = np.arange(2 * k) * math.pi / k - math.pi / 2
     rr = np.where(np.arange(2 * k) % 2 == 0, r, r * inner)
     return sd_polygon(x, y, np.stack([rr * cos(a), rr * sin(a)], 1))
 
 def _occ_bandaid(rng, cv, m, textures):
+    "Two to five band-aids (pad, perforations) and stickers (star, disc, heart, white border) at random face spots."
     sh = m['shape']
     spots = [(-0.58, sh['nose_v'] - 0.05), (0.58, sh['nose_v'] - 0.05), (0.0, sh['brow_v'] - 0.4),
              (-0.35, sh['brow_v'] - 0.35), (0.35, sh['brow_v'] - 0.35), (sh['nose_u'], 0.3),
@@ -1188,7 +1323,9 @@ def _occ_bandaid(rng, cv, m, textures):
             col = rng.uniform(30, 255, 3).astype(np.float32)
             cv.paint(w, cv.cover(f), col * (1.1 - 0.2 * np.clip((a + b) / r, -1, 1))[..., None])
 
+# %% ../nbs/01_synthocc.ipynb #c916662e
 def _occ_shape(rng, cv, m, textures):
+    "One to three random polygons or blobs over face landmarks, filled with a texture crop (natural, tinted or flat), sometimes outlined."
     s = cv.pose.s
     for _ in range(int(rng.choice([1, 1, 2, 3]))):
         _, T, _ = _target(rng, m, ('mouth', 'nose', 'eyes', 'cheek', 'forehead', 'chin'), (0.2, 0.2, 0.15, 0.25, 0.1, 0.1))
@@ -1215,7 +1352,9 @@ def _occ_shape(rng, cv, m, textures):
         if rng.random() < 0.3:
             cv.paint(w, coverage(np.abs(d + 1) - max(0.6, 0.04 * R)), rng.uniform(0, 255, 3))
 
+# %% ../nbs/01_synthocc.ipynb #659ab0f4
 def _occ_hair_strands(rng, cv, m, textures):
+    "Two to five locks of hair (the face's hair colour) falling from the hairline across the face."
     sh = m['shape']
     hair = np.asarray(m['hair_rgb'], np.float32) if m['hair_style'] != 'bald' else \
         np.array(list(HAIR_COLORS.values())[rng.choice(len(HAIR_COLORS), p=_HAIR_P)], np.float32)
@@ -1246,10 +1385,12 @@ def _occ_hair_strands(rng, cv, m, textures):
             r = np.maximum(width / ns * rng.uniform(1.0, 1.8) * taper[:len(q)], rmin)
             cv.paint(w, cv.cover(sd_polyline(U, V, q, r)), hair * rng.uniform(0.75, 1.25))
 
+# %% ../nbs/01_synthocc.ipynb #b31750ac
 _OCCLUDERS = dict(hand=_occ_hand, sunglasses=_occ_sunglasses, medical_mask=_occ_medical_mask,
                   microphone=_occ_microphone, cup_food=_occ_cup_food, scarf=_occ_scarf, bandaid=_occ_bandaid,
                   shape=_occ_shape, hair_strands=_occ_hair_strands)
 
+# %% ../nbs/01_synthocc.ipynb #d86ddd4a
 def render_occluder(rng:np.random.Generator, # seeded generator
                     family:str,               # one of `FAMILIES`
                     face:dict,                # output of `render_face` (landmarks, pose, colours in `meta`)
@@ -1272,6 +1413,7 @@ def render_occluder(rng:np.random.Generator, # seeded generator
         rgb[A == 0] = 0
     return rgb, A
 
+# %% ../nbs/01_synthocc.ipynb #1fae2b7f
 def compose(clean:np.ndarray, # (H,W,3) uint8 face image
             rgb:np.ndarray,   # (H,W,3) occluder colour, 0..255
             alpha:np.ndarray, # (H,W) occluder alpha in [0,1] (uint8 is read as /255)
@@ -1285,6 +1427,7 @@ def compose(clean:np.ndarray, # (H,W,3) uint8 face image
     out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
     return np.where(a > 0, out, clean)
 
+# %% ../nbs/01_synthocc.ipynb #22ddb29a
 def make_sample(rng:np.random.Generator, # seeded generator (face, then occluder draws)
                 family:str,               # occluder family, one of `FAMILIES`
                 size:int=128,             # image side in pixels
@@ -1310,6 +1453,7 @@ def make_sample(rng:np.random.Generator, # seeded generator (face, then occluder
 # %% ../nbs/01_synthocc.ipynb #2afb0215
 GOLDEN_ARRAYS = ('image', 'clean', 'parsing', 'alpha', 'gt')
 
+# %% ../nbs/01_synthocc.ipynb #31a6ad69
 def render_digest(textures:list,       # texture photographs (`load_textures`)
                   per_family:int=2,    # samples of each family
                   size:int=128,        # image side
@@ -1325,6 +1469,7 @@ def render_digest(textures:list,       # texture photographs (`load_textures`)
             out.update({f'{fam}/{k}/{a}': h(s[a]) for a in GOLDEN_ARRAYS})
     return out
 
+# %% ../nbs/01_synthocc.ipynb #f7ce3854
 def digest_mismatches(expected:dict, # committed digest
                       actual:dict,   # this machine's `render_digest`
                      ) -> list:      # one message per differing array, empty when identical
