@@ -42,6 +42,7 @@ def resolve_parser(spec:str,              # one of `PARSER_SPECS`
     from s3pot.parser import load_parser
     return load_parser(spec, scheme, batch_size)
 
+# %% ../nbs/15_paper.ipynb #7c61aad1
 def generator_spec(spec:str) -> tuple:
     "('diffusers' or None, folder or hub id, {setting: value}) of a generator spec `diffusers:<folder|hf:id>[?key=value&...]`."
     s = str(spec); kind = 'diffusers' if s.startswith(('diffusers:', 'hf:')) else None
@@ -84,6 +85,7 @@ class PhotosCfg(Config):
     frame: str = 'ffhq'           # alignment rule (`s3pot.align.FRAMES`); '' = photos are aligned crops already
     detector: str = 'auto'        # 'auto' (MediaPipe if installed, else the cascade), 'mediapipe', 'cascade' or 'package.module:attr'
 
+# %% ../nbs/15_paper.ipynb #34c843be
 def _spec_problem(key, spec, kind):
     from s3pot.hub import hub_problem
     s = str(spec)
@@ -112,6 +114,7 @@ def _spec_problem(key, spec, kind):
     if ':' in s and not Path(s).exists(): return None                # 'package.module:attr': checked when imported
     return None if Path(s).is_dir() else f"{key} = {s}: folder not found — expected an s3pot {kind} folder, '{'bisenet' if kind == 'parser' else 'diffusers'}:<path>' or 'package.module:attr'"
 
+# %% ../nbs/15_paper.ipynb #034c9f0b
 def check_profile(params='profiles/paper/params.yaml', # params file
                   sections=('sam', 'reference', 'photos')) -> list: # which user inputs to check
     "Problems with the user files a params file names, one line each (empty: all present)."
@@ -162,7 +165,7 @@ def _occluded_astronaut(photo):
     im[m.astype(bool)] = tex[m.astype(bool)]
     return im, head
 
-# %% ../nbs/15_paper.ipynb #71ba49d6
+# %% ../nbs/15_paper.ipynb #c4b316a9
 def write_photos(folder):
     "The kit's photo folder (see above); returns {file name: what it tests}."
     from PIL import Image
@@ -185,7 +188,7 @@ def write_photos(folder):
             'two_faces.png': 'two faces, masks merged', 'astronaut_16bit.png': '16-bit RGB PNG',
             'no_face.png': 'no face: reported, rest processed', 'broken.jpg': 'corrupt file: error, rest processed'}
 
-# %% ../nbs/15_paper.ipynb #8ec9e4e3
+# %% ../nbs/15_paper.ipynb #0ecd8eca
 def paper_kit(out='user',              # folder to write (the profile's default user folder)
               sam_model:str='vit_h',   # 'vit_h', 'vit_l', 'vit_b' (official layout, random) or 'tiny1024' (quick CPU tests)
               seed:int=0):
