@@ -29,6 +29,11 @@ STAMP := $(VENV)/.s3pot-installed
 $(STAMP): requirements.txt constraints.txt setup.py settings.ini
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt -c constraints.txt
+	# mediapipe (BlazeFace + face mesh for real photos, s3pot.landmarks) without its declared dependencies: it asks for
+	# opencv-contrib-python, which would install a second cv2 over opencv-python-headless (both provide the module cv2),
+	# and for jax/jaxlib/sounddevice, which its solutions API never imports; its real runtime needs (absl-py, attrs,
+	# flatbuffers, protobuf<5, matplotlib, numpy) are pinned in requirements.txt. Version: constraints.txt.
+	$(PY) -m pip install -q --no-deps -c constraints.txt mediapipe
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 

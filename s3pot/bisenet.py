@@ -39,6 +39,7 @@ class BasicBlock(nn.Module):
         r = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
         return F.relu(r + (x if self.downsample is None else self.downsample(x)))
 
+# %% ../nbs/04a_bisenet.ipynb #5652b0c7
 class Resnet18(nn.Module):
     "ResNet-18 trunk returning the stride-8, -16 and -32 features (128, 256, 512 channels)."
     def __init__(self):
@@ -53,6 +54,7 @@ class Resnet18(nn.Module):
         f8 = self.layer2(x); f16 = self.layer3(f8); f32 = self.layer4(f16)
         return f8, f16, f32
 
+# %% ../nbs/04a_bisenet.ipynb #5011a3fb
 class AttentionRefinementModule(nn.Module):
     "3×3 ConvBNReLU, then a channel attention from the global average (1×1 conv, BN, sigmoid)."
     def __init__(self, cin:int, cout:int):
@@ -80,6 +82,7 @@ class ContextPath(nn.Module):
         up16 = self.conv_head16(F.interpolate(s16, f8.shape[-2:], mode='nearest'))
         return f8, up16, up32
 
+# %% ../nbs/04a_bisenet.ipynb #430b3371
 class FeatureFusionModule(nn.Module):
     "Concatenate, 1×1 ConvBNReLU, channel attention (squeeze to a quarter); output = f·a + f."
     def __init__(self, cin:int, cout:int):
@@ -100,6 +103,7 @@ class BiSeNetOutput(nn.Module):
         self.conv_out = nn.Conv2d(mid, n_classes, 1, bias=False)
     def forward(self, x): return self.conv_out(self.conv(x))
 
+# %% ../nbs/04a_bisenet.ipynb #3ae102f3
 class BiSeNet(nn.Module):
     "BiSeNet face parser with the key names and shapes of face-parsing.PyTorch's `79999_iter.pth`."
     def __init__(self, n_classes:int=19):

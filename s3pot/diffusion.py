@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, cv2
 import torch
+from fastcore.basics import patch
 from .core import Config, ConfigError, rng_for, progress, save_json
 from .core import PALETTE, FACE_PROMPT_CLASSES
 from .generator import ReferenceGenerator, register_backend, META
 
 # %% auto #0
-__all__ = ['PIPELINES', 'PIPELINES_NEED_CONTROLNET', 'COMPONENTS', 'DiffusersCfg', 'read_model_index', 'check_diffusers_folder',
-           'parsing_condition', 'composite_alpha', 'DiffusersGenerator', 'folder_settings', 'load_diffusers_generator',
+__all__ = ['PIPELINES', 'PIPELINES_NEED_CONTROLNET', 'COMPONENTS', 'DIFFUSERS_FILES', 'CONTROLNET_FILES', 'ADE20K_FACE_PALETTE',
+           'PALETTES', 'DiffusersCfg', 'read_model_index', 'check_diffusers_folder', 'parsing_condition',
+           'composite_alpha', 'DiffusersGenerator', 'palette_preset', 'folder_settings', 'load_diffusers_generator',
            'tiny_clip_tokenizer', 'tiny_diffusers_components', 'tiny_diffusers_pipeline']
 
 # %% ../nbs/05a_diffusion.ipynb #d3f8d4f4
@@ -139,6 +141,7 @@ def _quiet():
     finally:
         for m, v, bar in state: m.set_verbosity(v); m.enable_progress_bar() if bar else None
 
+# %% ../nbs/05a_diffusion.ipynb #50eb851c
 @register_backend('diffusers')
 class DiffusersGenerator(ReferenceGenerator):
     "A parsing-guided reference generator on a diffusers Stable-Diffusion ControlNet img2img pipeline."
@@ -165,72 +168,93 @@ class DiffusersGenerator(ReferenceGenerator):
         return dict(pipeline=type(self.pipe).__name__, size=self.size, device=str(self.device), dtype=str(self.pipe.unet.dtype).replace('torch.', ''),
                     components={k: type(v).__name__ for k, v in self.pipe.components.items() if v is not None})
 
-    def _prompt_embeds(self):
-        if self._embeds is None:
-            with torch.inference_mode():
-                cfg = self.cfg.guidance_scale > 1
-                pe, ne = self.pipe.encode_prompt(self.cfg.prompt, self.device, 1, cfg, self.cfg.negative_prompt if cfg else None)
-            self._embeds = pe, ne
-        return self._embeds
+# %% ../nbs/05a_diffusion.ipynb #1c2dc8fb
+@patch
+def _prompt_embeds(self:DiffusersGenerator):
+    if self._embeds is None:
+        with torch.inference_mode():
+            cfg = self.cfg.guidance_scale > 1
+            pe, ne = self.pipe.encode_prompt(self.cfg.prompt, self.device, 1, cfg, self.cfg.negative_prompt if cfg else None)
+        self._embeds = pe, ne
+    return self._embeds
 
-    def _init_images(self, images, exclude):
-        "(n,S,S,3) float32 in [0,1]: photos at the working size, excluded pixels inpainted."
-        out = []
-        for i, im in enumerate(images):
-            x = _resize(np.ascontiguousarray(im), self.size)
-            if exclude is not None and exclude[i].any():
-                m = cv2.resize(exclude[i].astype(np.uint8), (self.size, self.size), interpolation=cv2.INTER_NEAREST)
-                x = cv2.inpaint(x, m, max(3, self.size // 64), cv2.INPAINT_TELEA)
-            out.append(x)
-        return np.stack(out).astype(np.float32) / 255
+@patch
+def _init_images(self:DiffusersGenerator, images, exclude):
+    "(n,S,S,3) float32 in [0,1]: photos at the working size, excluded pixels inpainted."
+    out = []
+    for i, im in enumerate(images):
+        x = _resize(np.ascontiguousarray(im), self.size)
+        if exclude is not None and exclude[i].any():
+            m = cv2.resize(exclude[i].astype(np.uint8), (self.size, self.size), interpolation=cv2.INTER_NEAREST)
+            x = cv2.inpaint(x, m, max(3, self.size // 64), cv2.INPAINT_TELEA)
+        out.append(x)
+    return np.stack(out).astype(np.float32) / 255
 
-    @torch.inference_mode()
-    def raw(self, images, parsing, exclude=None, seed:int=0, keys=None) -> np.ndarray:
-        "The pipeline's own output at the working size, (n,S,S,3) uint8, before resizing back and compositing."
-        n = len(images)
-        pe, ne = self._prompt_embeds()
-        gens = [torch.Generator('cpu').manual_seed(_seed_of(seed, k)) for k in keys]
-        out = self.pipe(prompt_embeds=pe.repeat(n, 1, 1), negative_prompt_embeds=None if ne is None else ne.repeat(n, 1, 1),
-                        image=self._init_images(images, exclude), control_image=parsing_condition(parsing, self.cfg.palette, self.size).astype(np.float32) / 255,
-                        height=self.size, width=self.size, strength=self.cfg.strength, num_inference_steps=self.cfg.steps,
-                        guidance_scale=self.cfg.guidance_scale, controlnet_conditioning_scale=self.cfg.conditioning_scale,
-                        generator=gens, output_type='np').images
-        if not np.isfinite(out).all():
-            raise FloatingPointError(f"{self.folder or 'pipeline'}: non-finite output in {str(self.pipe.unet.dtype).replace('torch.', '')} "
-                                     f"on {self.device}; load it with dtype='float32'")
-        return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
+# %% ../nbs/05a_diffusion.ipynb #429ad944
+@patch
+@torch.inference_mode()
+def raw(self:DiffusersGenerator, images, parsing, exclude=None, seed:int=0, keys=None) -> np.ndarray:
+    "The pipeline's own output at the working size, (n,S,S,3) uint8, before resizing back and compositing."
+    n = len(images)
+    pe, ne = self._prompt_embeds()
+    gens = [torch.Generator('cpu').manual_seed(_seed_of(seed, k)) for k in keys]
+    out = self.pipe(prompt_embeds=pe.repeat(n, 1, 1), negative_prompt_embeds=None if ne is None else ne.repeat(n, 1, 1),
+                    image=self._init_images(images, exclude), control_image=parsing_condition(parsing, self.cfg.palette, self.size).astype(np.float32) / 255,
+                    height=self.size, width=self.size, strength=self.cfg.strength, num_inference_steps=self.cfg.steps,
+                    guidance_scale=self.cfg.guidance_scale, controlnet_conditioning_scale=self.cfg.conditioning_scale,
+                    generator=gens, output_type='np').images
+    if not np.isfinite(out).all():
+        raise FloatingPointError(f"{self.folder or 'pipeline'}: non-finite output in {str(self.pipe.unet.dtype).replace('torch.', '')} "
+                                 f"on {self.device}; load it with dtype='float32'")
+    return (np.clip(out, 0, 1) * 255).round().astype(np.uint8)
 
-    def generate(self, images:np.ndarray,   # (N,H,W,3) uint8 photos (aligned frames, square)
-                 parsing:np.ndarray,         # (N,H,W) 12-class parsing of the photos
-                 exclude:np.ndarray=None,    # (N,H,W) bool pixels not to trust (inpainted in the init image, always regenerated)
-                 seed:int=0,                 # base seed
-                 keys=None,                  # per-image noise keys (default 0..N-1)
-                 desc:str=None,              # progress-bar label (None: no bar)
-                ) -> np.ndarray:             # (N,H,W,3) uint8 references
-        "Occlusion-free references: the face region redrawn by the pipeline, the rest of the photo kept."
-        images, parsing = np.asarray(images), np.asarray(parsing)
-        if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
-            raise ValueError(f"expected (N,H,W,3) uint8 images, got shape {images.shape} and dtype {images.dtype}")
-        if parsing.shape != images.shape[:3]: raise ValueError(f"parsing maps of shape {parsing.shape} do not match their images {images.shape[:3]}")
-        if images.shape[1] != images.shape[2]: raise ValueError(f"expected square aligned frames, got {images.shape[1]}x{images.shape[2]}")
-        if exclude is not None:
-            exclude = np.asarray(exclude, bool)
-            if exclude.shape != images.shape[:3]: raise ValueError(f"exclusion masks of shape {exclude.shape} do not match their images {images.shape[:3]}")
-        keys = list(range(len(images))) if keys is None else list(keys)
-        if len(keys) != len(images): raise ValueError(f"{len(keys)} keys for {len(images)} images")
-        out, bs = images.copy(), self.cfg.batch_size
-        it = range(0, len(images), bs)
-        for b in (progress(it, desc, len(it)) if desc else it):
-            sl = slice(b, b + bs)
-            ex = None if exclude is None else exclude[sl]
-            gen = self.raw(images[sl], parsing[sl], ex, seed, keys[sl])
-            for j, g in enumerate(gen):
-                i = b + j
-                a = composite_alpha(parsing[i], self.cfg.regenerate, None if ex is None else ex[j], self.cfg.feather)
-                out[i] = cv2.blendLinear(_resize(g, images.shape[1]), np.ascontiguousarray(images[i]), a, 1 - a)
-        return out
+# %% ../nbs/05a_diffusion.ipynb #f8dc1713
+@patch
+def generate(self:DiffusersGenerator, images:np.ndarray,   # (N,H,W,3) uint8 photos (aligned frames, square)
+             parsing:np.ndarray,         # (N,H,W) 12-class parsing of the photos
+             exclude:np.ndarray=None,    # (N,H,W) bool pixels not to trust (inpainted in the init image, always regenerated)
+             seed:int=0,                 # base seed
+             keys=None,                  # per-image noise keys (default 0..N-1)
+             desc:str=None,              # progress-bar label (None: no bar)
+            ) -> np.ndarray:             # (N,H,W,3) uint8 references
+    "Occlusion-free references: the face region redrawn by the pipeline, the rest of the photo kept."
+    images, parsing = np.asarray(images), np.asarray(parsing)
+    if images.ndim != 4 or images.shape[-1] != 3 or images.dtype != np.uint8:
+        raise ValueError(f"expected (N,H,W,3) uint8 images, got shape {images.shape} and dtype {images.dtype}")
+    if parsing.shape != images.shape[:3]: raise ValueError(f"parsing maps of shape {parsing.shape} do not match their images {images.shape[:3]}")
+    if images.shape[1] != images.shape[2]: raise ValueError(f"expected square aligned frames, got {images.shape[1]}x{images.shape[2]}")
+    if exclude is not None:
+        exclude = np.asarray(exclude, bool)
+        if exclude.shape != images.shape[:3]: raise ValueError(f"exclusion masks of shape {exclude.shape} do not match their images {images.shape[:3]}")
+    keys = list(range(len(images))) if keys is None else list(keys)
+    if len(keys) != len(images): raise ValueError(f"{len(keys)} keys for {len(images)} images")
+    out, bs = images.copy(), self.cfg.batch_size
+    it = range(0, len(images), bs)
+    for b in (progress(it, desc, len(it)) if desc else it):
+        sl = slice(b, b + bs)
+        ex = None if exclude is None else exclude[sl]
+        gen = self.raw(images[sl], parsing[sl], ex, seed, keys[sl])
+        for j, g in enumerate(gen):
+            i = b + j
+            a = composite_alpha(parsing[i], self.cfg.regenerate, None if ex is None else ex[j], self.cfg.feather)
+            out[i] = cv2.blendLinear(_resize(g, images.shape[1]), np.ascontiguousarray(images[i]), a, 1 - a)
+    return out
 
 # %% ../nbs/05a_diffusion.ipynb #ff65a417
+DIFFUSERS_FILES = ['model_index.json', 'scheduler/*', 'tokenizer/*', 's3pot_generator.json'] + [
+    f'{c}/{f}' for c in ('vae', 'unet', 'text_encoder', 'controlnet') for f in ('config.json', '*.safetensors', '*.safetensors.index.json')]
+DIFFUSERS_FILES = [f for f in DIFFUSERS_FILES if not f.endswith('.fp16.safetensors')]
+CONTROLNET_FILES = ['config.json', 'diffusion_pytorch_model.safetensors']
+# ADE20K colours (the palette segmentation ControlNets such as lllyasviel/control_v11p_sd15_seg were trained on): it has no face
+# parts, so every face class, hair, ears and neck become 'person' (150, 5, 61) and the background 'wall' (120, 120, 120).
+ADE20K_FACE_PALETTE = tuple([(120, 120, 120)] + [(150, 5, 61)] * 11)
+PALETTES = {'s3pot': tuple(map(tuple, PALETTE.tolist())), 'ade20k': ADE20K_FACE_PALETTE}
+
+def palette_preset(name:str) -> tuple:
+    "The (12,3) condition palette of a preset name (`PALETTES`)."
+    if name not in PALETTES: raise ConfigError(f"palette {name!r}: expected 12 RGB triplets or one of {sorted(PALETTES)}")
+    return PALETTES[name]
+
 def folder_settings(folder) -> dict:
     "The `settings` of a folder's optional `s3pot_generator.json` (empty if none); an error if it names another backend."
     f = Path(folder)/META
@@ -242,14 +266,18 @@ def folder_settings(folder) -> dict:
     if not isinstance(s, dict): raise ValueError(f"{f}: 'settings' must be a mapping, got {type(s).__name__}")
     return s
 
-def load_diffusers_generator(folder,             # diffusers pipeline folder (model_index.json + component sub-folders)
-                             controlnet=None,    # separate ControlNetModel folder (for a plain Stable Diffusion folder)
+def load_diffusers_generator(folder,             # diffusers pipeline folder (model_index.json + component sub-folders), or 'hf:<id>'
+                             controlnet=None,    # separate ControlNetModel folder or 'hf:<id>' (for a plain Stable Diffusion pipeline)
                              device=None,        # 'cuda', 'cpu', ... (None: cuda if available)
-                             **kw) -> DiffusersGenerator: # `DiffusersCfg` fields, overriding the folder's settings
-    "Load a user-supplied diffusers model folder as a `ReferenceGenerator`."
-    folder = Path(folder)
+                             **kw) -> DiffusersGenerator: # `DiffusersCfg` fields, overriding the folder's settings ('palette' may name a preset)
+    "Load a user-supplied diffusers model folder (or model-hub id) as a `ReferenceGenerator`."
+    from s3pot.hub import hub_folder, is_hf
+    folder = hub_folder(folder, DIFFUSERS_FILES, 'generator') if is_hf(folder) else Path(folder)
+    if controlnet is not None and is_hf(controlnet): controlnet = hub_folder(controlnet, CONTROLNET_FILES, 'ControlNet')
     check_diffusers_folder(folder, controlnet)
-    try: cfg = DiffusersCfg.from_dict({**folder_settings(folder), **kw}, where=f"{folder}: settings")
+    settings = {**folder_settings(folder), **kw}
+    if isinstance(settings.get('palette'), str): settings['palette'] = palette_preset(settings['palette'])
+    try: cfg = DiffusersCfg.from_dict(settings, where=f"{folder}: settings")
     except ConfigError: raise
     except (TypeError, ValueError) as e: raise ConfigError(f"{folder}: settings: {e}") from None
     device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))

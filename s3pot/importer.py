@@ -50,11 +50,13 @@ def find_gt(img:Path):
         if c.exists(): return c
     return None
 
+# %% ../nbs/01b_importer.ipynb #0bda4450
 def _resize(a, size, nearest=False):
     return cv2.resize(a, (size, size), interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_AREA)
 
 M_COLS = ('m00', 'm01', 'm02', 'm10', 'm11', 'm12')   # photo -> aligned frame affine, row-major
 
+# %% ../nbs/01b_importer.ipynb #fd957c81
 def _faces(im, size, frame, detector, path):
     "[(FaceBox or None, aligned image, M)] of one photo: the whole photo resized (frame None) or every detected face."
     if frame is None:
@@ -64,12 +66,13 @@ def _faces(im, size, frame, detector, path):
     try: return detect_and_align(im, detector, size, frame)
     except NoFaceError as e: raise ImageError(path, str(e)) from None
 
+# %% ../nbs/01b_importer.ipynb #17088984
 def import_folder(src,            # folder of photos (searched recursively, `masks/` skipped)
                   out,            # destination (same layout as `collect`)
                   size:int=128,   # working size (square)
                   split:str='real', # split name in the manifest
                   frame:str=None, # None: photos are aligned crops; 'ffhq' / 'synthocc': detect and align every face
-                  detector=None): # face detector (`s3pot.align.load_detector` spec or object); default cascades
+                  detector=None): # face detector (`s3pot.align.load_detector` spec or object); default 'auto' (MediaPipe, else the cascade)
     "Import photos + optional ground truth; returns (manifest DataFrame, list of 'path: problem' errors)."
     src = Path(src)
     if frame is not None and (detector is None or isinstance(detector, str)):
@@ -111,9 +114,16 @@ def import_folder(src,            # folder of photos (searched recursively, `mas
     with atomic_dir(out) as tmp:
         save_npy(tmp/split/'image.npy', np.stack(imgs)); save_npy(tmp/split/'gt.npy', np.stack(gts))
         with atomic_write(tmp/'manifest.csv', 'w') as f: man.to_csv(f, index=False, lineterminator='\n')
-        save_json(tmp/'errors.json', {'frame': frame, 'size': size, 'errors': errors})
+        save_json(tmp/'errors.json', {'frame': frame, 'size': size, 'detector': _detector_label(detector, frame), 'errors': errors})
     return man, errors
 
+def _detector_label(detector, frame):
+    "Which detector ran ('' for aligned crops)."
+    if frame is None: return ''
+    from s3pot.align import detector_name
+    return detector_name(detector)
+
+# %% ../nbs/01b_importer.ipynb #be5fc917
 def frame_matrix(row) -> np.ndarray: # a manifest row (dict or Series) with the `M_COLS`
     "The (2,3) photo → aligned-frame affine of an imported face."
     return np.array([float(row[c]) for c in M_COLS], np.float64).reshape(2, 3)
@@ -125,11 +135,11 @@ def import_cli(src:str,              # folder of photos
                size:int=128,         # working size
                split:str='real',     # split name
                frame:str='',         # '' (photos are aligned crops), 'ffhq' or 'synthocc' (detect and align every face)
-               detector:str='cascade', # face detector: 'cascade' or 'package.module:attr'
+               detector:str='auto',  # face detector: 'auto' (MediaPipe if installed, else the cascade), 'mediapipe', 'cascade' or 'package.module:attr'
                keep_going:bool=False): # exit 0 when some files failed (they are listed in <out>/errors.json)
     "Import real photos (+ labelme JSON or mask PNG ground truth); bad files are reported and skipped."
     man, errors = import_folder(src, out, size, split, frame or None, detector if frame else None)
     for e in errors: print(f"s3pot-import: error: {e}", file=sys.stderr)
-    nf = f", {man.source.nunique()} photo(s)" if frame else ''
+    nf = f", {man.source.nunique()} photo(s), detector {json.loads((Path(out)/'errors.json').read_text())['detector']}" if frame else ''
     print(f"s3pot-import: imported {len(man)} {'face' if frame else 'photo'}(s){nf} ({int(man.has_gt.sum())} with ground truth) -> {out}; {len(errors)} failed")
     if errors and not keep_going: sys.exit(1)

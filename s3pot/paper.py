@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_paper.ipynb #8578a9f8
 from __future__ import annotations
-import sys, json, shutil
+import os, sys, json, shutil
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -12,18 +12,27 @@ from .core import Config, ConfigError, read_params, load_params, save_json, atom
 from .core import BaseCfg, cli
 
 # %% auto #0
-__all__ = ['SAM_FILES', 'TINY1024', 'resolve_parser', 'resolve_generator', 'PhotosCfg', 'check_profile', 'check_profile_cli',
-           'write_photos', 'paper_kit', 'kit_profile', 'paper_kit_cli']
+__all__ = ['PARSER_SPECS', 'SAM_FILES', 'TINY1024', 'resolve_parser', 'generator_spec', 'resolve_generator', 'PhotosCfg',
+           'check_profile', 'check_profile_cli', 'write_photos', 'paper_kit', 'kit_profile', 'paper_kit_cli']
 
 # %% ../nbs/15_paper.ipynb #7236ac69
 def _prefixed(spec, prefix):
     s = str(spec)
     return Path(s[len(prefix):]) if s.startswith(prefix) else None
 
-def resolve_parser(spec:str,              # folder (ours), 'bisenet:<checkpoint>' or 'package.module:attr'
+PARSER_SPECS = ('<folder>', 'bisenet:<file>', 'segformer:hf:<id>', 'segformer:<folder>', 'landmarks', 'package.module:attr')
+
+def resolve_parser(spec:str,              # one of `PARSER_SPECS`
                    scheme:str='12',       # label order of a user's callable parser
                    batch_size:int=32):
     "The `FaceParser` a spec names; a missing checkpoint names the file and what it should be."
+    if str(spec) in ('landmarks', 'mediapipe'):
+        from s3pot.landmark_parser import LandmarkParser
+        return LandmarkParser()
+    q = _prefixed(spec, 'segformer:')
+    if q is not None:
+        from s3pot.segformer import SegformerParser
+        return SegformerParser(str(spec)[len('segformer:'):], batch_size=min(batch_size, 8))
     p = _prefixed(spec, 'bisenet:')
     if p is not None:
         if not p.is_file(): raise FileNotFoundError(f"parser {spec!r}: {p} not found (expected the face-parsing.PyTorch BiSeNet "
@@ -33,17 +42,36 @@ def resolve_parser(spec:str,              # folder (ours), 'bisenet:<checkpoint>
     from s3pot.parser import load_parser
     return load_parser(spec, scheme, batch_size)
 
-def resolve_generator(spec:str,           # folder (ours or a diffusers folder), 'diffusers:<folder>' or 'package.module:attr'
+# %% ../nbs/15_paper.ipynb #7c61aad1
+def generator_spec(spec:str) -> tuple:
+    "('diffusers' or None, folder or hub id, {setting: value}) of a generator spec `diffusers:<folder|hf:id>[?key=value&...]`."
+    s = str(spec); kind = 'diffusers' if s.startswith(('diffusers:', 'hf:')) else None
+    if s.startswith('diffusers:'): s = s[len('diffusers:'):]
+    s, _, query = s.partition('?') if kind else (s, '', '')
+    kw = {}
+    for item in filter(None, query.split('&')):
+        k, eq, v = item.partition('=')
+        if not eq or not k: raise ValueError(f"generator {spec!r}: expected key=value after '?', got {item!r}")
+        try: kw[k] = json.loads(v)
+        except json.JSONDecodeError: kw[k] = v
+    return kind, s, kw
+
+def resolve_generator(spec:str,           # folder (ours or a diffusers folder), 'diffusers:<folder|hf:id>[?controlnet=...&key=value]' or 'package.module:attr'
                       batch_size:int=64):
     "The `ReferenceGenerator` a spec names; a diffusers folder is recognised by its `model_index.json`."
-    p = _prefixed(spec, 'diffusers:')
+    kind, where, kw = generator_spec(spec)
+    if kind and where.startswith('hf:') and not Path(where[3:]).is_dir():
+        from s3pot.diffusion import load_diffusers_generator
+        return load_diffusers_generator(where, **kw)
+    if kind and where.startswith('hf:'): where = where[3:]
+    p = Path(where) if kind else None
     if p is None and Path(str(spec)).is_dir() and (Path(str(spec))/'model_index.json').exists(): p = Path(str(spec))
     if p is not None:
         if not (p/'model_index.json').is_file():
             raise FileNotFoundError(f"generator {spec!r}: {p/'model_index.json'} not found (expected a diffusers model folder "
                                     "written by save_pretrained)")
         from s3pot.diffusion import load_diffusers_generator
-        return load_diffusers_generator(p)
+        return load_diffusers_generator(p, **kw)
     from s3pot.generator import load_generator
     return load_generator(spec, batch_size)
 
@@ -55,19 +83,38 @@ class PhotosCfg(Config):
     folder: str = 'user/photos'   # the user's photos (optional labelme JSON / mask PNG ground truth next to each)
     size: int = 1024              # side of the aligned frame (SAM's 1024 px input at paper scale)
     frame: str = 'ffhq'           # alignment rule (`s3pot.align.FRAMES`); '' = photos are aligned crops already
-    detector: str = 'cascade'     # 'cascade' (bundled, offline) or 'package.module:attr'
+    detector: str = 'auto'        # 'auto' (MediaPipe if installed, else the cascade), 'mediapipe', 'cascade' or 'package.module:attr'
 
+# %% ../nbs/15_paper.ipynb #34c843be
 def _spec_problem(key, spec, kind):
+    from s3pot.hub import hub_problem
     s = str(spec)
     if kind == 'parser':
+        if s in ('landmarks', 'mediapipe'):
+            from s3pot.landmarks import mediapipe_available
+            return None if mediapipe_available() else f"{key} = {s}: needs the mediapipe package (see the Makefile's install rule)"
+        q = _prefixed(s, 'segformer:')
+        if q is not None:
+            w = s[len('segformer:'):]
+            m = hub_problem(w, 'config.json', 'SegFormer face parser') if w.startswith('hf:') else None if (Path(w)/'config.json').is_file() else \
+                f"{Path(w)/'config.json'} not found — expected a SegFormer face parser folder (save_pretrained layout) or 'segformer:hf:<id>'"
+            return m and f"{key} = {s}: {m}"
         p = _prefixed(s, 'bisenet:')
         if p is not None: return None if p.is_file() else f"{key} = {s}: {p} not found — expected the BiSeNet (ResNet-18) CelebAMask-HQ state dict `79999_iter.pth` of face-parsing.PyTorch"
     else:
-        p = _prefixed(s, 'diffusers:')
-        if p is not None: return None if (p/'model_index.json').is_file() else f"{key} = {s}: {p/'model_index.json'} not found — expected a diffusers model folder (save_pretrained layout)"
+        gk, where, kw = generator_spec(s)
+        if gk:
+            probs = []
+            for w, mk in ((where, 'model_index.json'), (kw.get('controlnet'), 'config.json')):
+                if not w: continue
+                if str(w).startswith('hf:'): m = hub_problem(w, mk, 'diffusers')
+                else: m = None if (Path(w)/mk).is_file() else f"{Path(w)/mk} not found — expected a diffusers model folder (save_pretrained layout)"
+                if m: probs.append(m)
+            return f"{key} = {s}: " + '; '.join(probs) if probs else None
     if ':' in s and not Path(s).exists(): return None                # 'package.module:attr': checked when imported
     return None if Path(s).is_dir() else f"{key} = {s}: folder not found — expected an s3pot {kind} folder, '{'bisenet' if kind == 'parser' else 'diffusers'}:<path>' or 'package.module:attr'"
 
+# %% ../nbs/15_paper.ipynb #034c9f0b
 def check_profile(params='profiles/paper/params.yaml', # params file
                   sections=('sam', 'reference', 'photos')) -> list: # which user inputs to check
     "Problems with the user files a params file names, one line each (empty: all present)."
@@ -75,6 +122,9 @@ def check_profile(params='profiles/paper/params.yaml', # params file
     if 'sam' in sections:
         sam = P.get('sam') or {}; model, ck = sam.get('model', 'tiny'), sam.get('checkpoint')
         if model != 'tiny' and not ck: out.append(f"sam.checkpoint: not set — expected the official {SAM_FILES.get(model, model)} for sam.model = {model}")
+        elif ck and str(ck).startswith('hf:'):
+            from s3pot.hub import hub_problem
+            if (m := hub_problem(ck, 'config.json', 'SAM')): out.append(f"sam.checkpoint = {ck}: {m}")
         elif ck and not Path(ck).is_file():
             what = f"the official SAM {model} checkpoint ({SAM_FILES[model]} from segment-anything)" if model in SAM_FILES else "a SAM state dict"
             out.append(f"sam.checkpoint = {ck}: file not found — expected {what}")
@@ -115,6 +165,7 @@ def _occluded_astronaut(photo):
     im[m.astype(bool)] = tex[m.astype(bool)]
     return im, head
 
+# %% ../nbs/15_paper.ipynb #c4b316a9
 def write_photos(folder):
     "The kit's photo folder (see above); returns {file name: what it tests}."
     from PIL import Image
@@ -137,6 +188,7 @@ def write_photos(folder):
             'two_faces.png': 'two faces, masks merged', 'astronaut_16bit.png': '16-bit RGB PNG',
             'no_face.png': 'no face: reported, rest processed', 'broken.jpg': 'corrupt file: error, rest processed'}
 
+# %% ../nbs/15_paper.ipynb #0ecd8eca
 def paper_kit(out='user',              # folder to write (the profile's default user folder)
               sam_model:str='vit_h',   # 'vit_h', 'vit_l', 'vit_b' (official layout, random) or 'tiny1024' (quick CPU tests)
               seed:int=0):
@@ -172,6 +224,7 @@ def kit_profile(kit:dict,                              # what `paper_kit` return
     import yaml
     P = read_params(base)
     P['photos']['folder'] = kit['photos']
+    P['photos']['detector'] = P.setdefault('segment', {})['detector'] = 'auto'   # MediaPipe where installed, else the cascade
     P['reference'].update(parser=kit['parser'], generator=kit['generator'])
     sam = Path(kit['sam'])
     if sam.name == 'sam_tiny1024.pth': P['sam'] = {'model': 'tiny', 'checkpoint': str(sam), 'tiny': dict(TINY1024)}

@@ -99,7 +99,7 @@ def load_textures(root,           # folder of texture photographs
             out.append(a if s == 1 else cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA))
     return out
 
-# %% ../nbs/03_pretrain_sam.ipynb #37aa5c10
+# %% ../nbs/03_pretrain_sam.ipynb #f3596d79
 def _crop(rng, texs, h, w):
     "A random (h, w) window of a random texture, randomly flipped and transposed."
     t = texs[rng.integers(len(texs))]
@@ -134,7 +134,7 @@ def _fill(rng, texs, h, w):
         c = _colour(rng) * (1 - g) + _colour(rng) * g
     return np.clip(c, 0, 1, dtype=np.float32) if c.dtype == np.float32 else np.clip(c, 0, 1).astype(np.float32)
 
-# %% ../nbs/03_pretrain_sam.ipynb #8e6e04bf
+# %% ../nbs/03_pretrain_sam.ipynb #b65075af
 def _shape(rng, size):
     "A random object mask (size, size) uint8 in {0, 1}."
     m = np.zeros((size, size), np.uint8)
@@ -168,7 +168,7 @@ def _shape(rng, size):
         cv2.ellipse(m, (int(cx), int(cy)), (int(rr), int(rr * rng.uniform(0.5, 1))), rng.uniform(0, 180), 0, 360, 1, int(rng.integers(3, 8)))
     return m
 
-# %% ../nbs/03_pretrain_sam.ipynb #fdee77ae
+# %% ../nbs/03_pretrain_sam.ipynb #c5cef2af
 def _voronoi_parts(rng, base):
     "2-4 adjacent cells of `base` around random seeds inside it (distances stretched at random)."
     ys, xs = np.nonzero(base)
@@ -210,13 +210,13 @@ def make_object(rng,                  # numpy Generator
     parts = [p for p in parts if p.sum() >= 8]
     return (np.logical_or.reduce(parts), parts) if parts else None
 
-# %% ../nbs/03_pretrain_sam.ipynb #3ccadb75
+# %% ../nbs/03_pretrain_sam.ipynb #58c96356
 def has_holes(mask:np.ndarray) -> bool:
     "True if a bool mask has a hole or consists of several 8-connected pieces."
     _, n = ndi.label(mask, structure=np.ones((3, 3)))
     return n > 1 or bool((ndi.binary_fill_holes(mask) & ~mask).any())
 
-# %% ../nbs/03_pretrain_sam.ipynb #2e34aa81
+# %% ../nbs/03_pretrain_sam.ipynb #6728ad10
 def paint(img, rng, texs, parts):
     "Paint every part mask onto the float image `img` (in place) with its own random appearance."
     for p in parts:
@@ -237,7 +237,7 @@ def _shift(obj, to):
     mv = lambda m: np.roll(np.roll(m, dy, 0), dx, 1)
     return mv(obj[0]), [mv(p) for p in obj[1]]
 
-# %% ../nbs/03_pretrain_sam.ipynb #ecf103da
+# %% ../nbs/03_pretrain_sam.ipynb #7a880722
 def _visible_targets(objs, size, cover=None):
     "(kind, visible mask, None) of every object (reverse painting order: later objects hide earlier ones)."
     out, later = [], np.zeros((size, size), bool) if cover is None else cover.copy()
@@ -266,7 +266,7 @@ def generic_scene(rng,                    # numpy Generator: the scene is a pure
         paint(img, rng, texs, o[1]); objs.append(o)
     return photo_finish(rng, img, size), _visible_targets(objs, size)
 
-# %% ../nbs/03_pretrain_sam.ipynb #46624e4e
+# %% ../nbs/03_pretrain_sam.ipynb #24448fdd
 def face_scene(rng,                    # numpy Generator
                texs:list,              # from `load_textures`
                faces:np.ndarray,       # (N,S,S,3) uint8 clean faces
@@ -295,7 +295,7 @@ def face_scene(rng,                    # numpy Generator
     tg += _visible_targets(objs, size)
     return photo_finish(rng, img, size), [t for t in tg if t[1].any()]
 
-# %% ../nbs/03_pretrain_sam.ipynb #da7cb363
+# %% ../nbs/03_pretrain_sam.ipynb #6f37f6f7
 TARGET_WEIGHTS = {'whole': 2, 'part': 1, 'simple': 1, 'face': 3, 'covered_face': 2, 'face_part': 2, 'head': 1}
 
 def pick_targets(rng, targets:list, k:int, min_area:int):
@@ -305,7 +305,7 @@ def pick_targets(rng, targets:list, k:int, min_area:int):
     w = np.array([TARGET_WEIGHTS[t[0]] * (2 if has_holes(t[1]) else 1) for t in ok], float)
     return [ok[i] for i in rng.choice(len(ok), k, p=w / w.sum())]
 
-# %% ../nbs/03_pretrain_sam.ipynb #70b84505
+# %% ../nbs/03_pretrain_sam.ipynb #c05181cd
 def scene_batch(rng, texs, n:int, k:int, size:int, cfg:PretrainCfg, min_area:int, faces=None):
     "`n` scenes (a share `p_face` of them face scenes when `faces` = (images, parsing)) with `k` targets each."
     ims, tgs = [], []
@@ -353,7 +353,7 @@ def next_click(pred, target, rng=None):
     pos = dfn.max() >= dfp.max()
     return _centre(dfn if pos else dfp), int(pos)
 
-# %% ../nbs/03_pretrain_sam.ipynb #bb22d7ed
+# %% ../nbs/03_pretrain_sam.ipynb #a6751eee
 def grid_points(size:int, grid:int):
     "(grid*grid, 2) token centres (x, y) of a square image, row-major (as `SamBackbone.token_centres`)."
     p = size / grid
@@ -378,7 +378,7 @@ def dense_prompt(rng, target, n:int, grid:int):
         (x, y), _ = first_click(target, rng); pts[0] = (x, y); lab[0] = 1
     return pts.astype(np.float32), lab
 
-# %% ../nbs/03_pretrain_sam.ipynb #4993e072
+# %% ../nbs/03_pretrain_sam.ipynb #616291f9
 def region_prompt(target, region, grid:int):
     "Every token centre inside `region` (bool mask), labelled by `target`: points (N,2) float32, labels (N,)."
     g = grid_points(target.shape[0], grid)
@@ -406,13 +406,13 @@ def focal_loss(logits, target, alpha:float=-1.0):
     "Sigmoid focal loss (gamma 2; class weight `alpha`, -1 for none) per mask, mean over pixels: (..., H, W) -> (...)."
     return sigmoid_focal_loss(logits, target, alpha=alpha, gamma=2, reduction='none').flatten(-2).mean(-1)
 
-# %% ../nbs/03_pretrain_sam.ipynb #43833c28
+# %% ../nbs/03_pretrain_sam.ipynb #eab865f3
 def mask_iou(pred, target):
     "IoU of boolean masks over the last two dims (empty union counts as 1)."
     inter = (pred & target).flatten(-2).sum(-1).float(); union = (pred | target).flatten(-2).sum(-1).float()
     return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
 
-# %% ../nbs/03_pretrain_sam.ipynb #7f905cc2
+# %% ../nbs/03_pretrain_sam.ipynb #d5617825
 def sam_loss(logits,       # (B,M,h,w) mask logits (low resolution)
              iou_pred,     # (B,M) predicted IoU
              target,       # (B,H,W) bool ground truth (H = k·h)
@@ -447,7 +447,7 @@ def _best(logits, iou):
     "The mask with the highest predicted IoU: (B,M,H,W), (B,M) -> (B,H,W) bool."
     return (logits[torch.arange(len(iou)), iou.argmax(1)] > 0)
 
-# %% ../nbs/03_pretrain_sam.ipynb #8eea51a2
+# %% ../nbs/03_pretrain_sam.ipynb #725d2a6e
 def _click_prompts(sam, emb, targets, rng, k:int):
     "`k` interactive clicks per target: the first inside it, the others on the error of the model's prediction."
     c = [first_click(t, rng) for t in targets]
@@ -486,7 +486,7 @@ def make_prompts(sam, emb, targets, rng, cfg:PretrainCfg, step:int=None):
     if u < cfg.p_single + cfg.p_clicks: return ('clicks', *_click_prompts(sam, emb, masks, rng, int(rng.integers(2, cfg.max_clicks + 1))))
     return ('dense', *_dense_prompts(rng, targets, grid, cfg))
 
-# %% ../nbs/03_pretrain_sam.ipynb #bb59a96b
+# %% ../nbs/03_pretrain_sam.ipynb #a015a0ae
 def lr_at(step:int, cfg:PretrainCfg):
     "Learning rate at `step`: linear warm-up, then cosine decay to `min_lr_frac`·lr."
     if step < cfg.warmup: return cfg.lr * (step + 1) / cfg.warmup
@@ -498,7 +498,7 @@ def min_area_at(step:int, cfg:PretrainCfg):
     t = min(1.0, step / max(1, cfg.curriculum_steps))
     return int(round(cfg.min_area_start + t * (cfg.min_area - cfg.min_area_start)))
 
-# %% ../nbs/03_pretrain_sam.ipynb #15968336
+# %% ../nbs/03_pretrain_sam.ipynb #e4c01313
 def train_step(sam, opt, step:int, seed:int, texs, cfg:PretrainCfg, faces=None):
     "One optimisation step; returns a dict of logged values."
     rng = rng_for(seed, 'pretrain_sam', step)
@@ -557,7 +557,7 @@ def eval_clicks(sam, images, targets, clicks=(1, 3, 5), dense:bool=True, batch_s
         for k, v in res.items(): out.setdefault(k, []).append(v.numpy())
     return {k: np.concatenate(v) for k, v in out.items()}
 
-# %% ../nbs/03_pretrain_sam.ipynb #2d906357
+# %% ../nbs/03_pretrain_sam.ipynb #ac976c84
 def eval_set(texs, seed:int, n:int, size:int=128, cfg:PretrainCfg=PretrainCfg()):
     "Held-out generic scenes: images (n,S,S,3), one target each (n,S,S) bool, and which targets have holes/pieces (n,)."
     rng = rng_for(seed, 'pretrain_sam_eval'); ims, tgs = [], []
@@ -597,7 +597,7 @@ def eval_face_parts(sam, images, parsing, min_area:int=30, batch_size:int=100):
         ious.append(mask_iou(_best(lo, iou), torch.as_tensor(tg)).numpy())
     return np.concatenate(ious), np.array([c for _, c, _ in parts])
 
-# %% ../nbs/03_pretrain_sam.ipynb #17e2e0b7
+# %% ../nbs/03_pretrain_sam.ipynb #39d4ae77
 def _occ_iou(pred, gt):
     "IoU of two bool masks, 1 where both are empty (the evaluation's convention)."
     u = (pred | gt).sum()
@@ -623,7 +623,7 @@ def oracle_prompts(sam,                   # the SAM to score
     return {p: {'seen': round(float(np.mean(np.array(v)[~h])), 4) if (~h).any() else None,
                 'held_out': round(float(np.mean(np.array(v)[h])), 4) if h.any() else None} for p, v in res.items()}
 
-# %% ../nbs/03_pretrain_sam.ipynb #428c96ee
+# %% ../nbs/03_pretrain_sam.ipynb #63acd0d0
 def synthocc_test(root, n:int=0):
     "The SynthOcc test split for scoring: images, gt, clean faces, clean parsing, held_out flags (the first n; 0: all)."
     import pandas as pd
@@ -653,7 +653,7 @@ def train_faces(cfg:PretrainCfg):
     if not cfg.p_face or not (d/'clean.npy').exists(): return None
     return np.load(d/'clean.npy', mmap_mode='r'), np.load(d/'parsing.npy', mmap_mode='r')
 
-# %% ../nbs/03_pretrain_sam.ipynb #a37c53eb
+# %% ../nbs/03_pretrain_sam.ipynb #e3c0452c
 def _curve_point(sam, ev, te, step, seconds, loss):
     "One row of the learning curve: held-out generic mIoU (1, 3 clicks, dense, holes) and the face-polarity oracle."
     r = eval_clicks(sam, ev[0], ev[1], clicks=(1, 3), dense=True)
@@ -679,7 +679,7 @@ def _load_resume(path, sam, opt, key, log):
     log(f"pretrain_sam: resuming at step {int(st['step'])} ({float(st['elapsed']):.0f} s done)")
     return int(st['step']), float(st['elapsed']), json.loads(st['rows'])
 
-# %% ../nbs/03_pretrain_sam.ipynb #6f8c45de
+# %% ../nbs/03_pretrain_sam.ipynb #75c7c34c
 CURVE_COLUMNS = ['step', 'seconds', 'loss', 'miou_1', 'miou_3', 'miou_dense', 'miou_holes', 'oracle_face_seen', 'oracle_face_held_out']
 
 def pretrain(cfg:PretrainCfg,          # training settings (`pretrain_sam` section)
@@ -801,7 +801,7 @@ def _dense_panel(sam, ax, im, t, title='dense', region=None, target=None):
     pred = lo[0, 0].numpy() > 0
     _show(ax, im, pred, p, l, f'{title} ({len(p)} points): IoU {_iou_t(pred, t):.2f}', t)
 
-# %% ../nbs/03_pretrain_sam.ipynb #cbd57d7c
+# %% ../nbs/03_pretrain_sam.ipynb #f00e6b79
 def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
     "Held-out predictions: clicks and dense on generic scenes, holes, a face part, the oracle prompt on occluded faces."
     import matplotlib; matplotlib.use('Agg')
@@ -829,7 +829,7 @@ def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_pretrain_sam.ipynb #a7396c4b
+# %% ../nbs/03_pretrain_sam.ipynb #dd8263da
 def learning_curve_figure(rows:list):
     "Learning curve: held-out mIoU (1, 3 clicks, dense, holes) and the oracle-prompt ceiling against training time."
     import matplotlib; matplotlib.use('Agg')
