@@ -31,8 +31,10 @@ def test_names_sort_in_reading_order():
     assert len(set(prefixes)) == len(prefixes), 'duplicate notebook numbers'
     mods = {}
     for p in NBS:
-        m = re.search(r'#\|\s*default_exp\s+(\S+)', p.read_text())
+        src = '\n'.join(_src(c) for c in _cells(p) if c['cell_type'] == 'code')
+        m = re.search(r'#\|\s*default_exp\s+(\S+)', src)
         if m: assert m.group(1) not in mods, f"{m.group(1)} exported by {mods[m.group(1)]} and {p.name}"; mods[m.group(1)] = p.stem
+    assert len(mods) >= 20, f"only {len(mods)} modules found"
     order = {stem: i for i, stem in enumerate(sorted(mods.values()))}
     for mod, stem in mods.items():
         f = ROOT/'s3pot'/f'{mod}.py'
