@@ -19,13 +19,16 @@ TEXTURES = ('brick.png', 'camera.png', 'cell.png', 'chelsea.png', 'coffee.png', 
 PHOTOS = ('astronaut.png',)
 SKIMAGE_VERSION = '0.26.0'  # the version whose bundled files data.dvc was made from
 
+# %% ../nbs/00a_assets.ipynb #3b0236b9
 def skimage_data_dir() -> Path:
     "Folder of the photographs bundled inside the installed scikit-image wheel."
     import skimage
     return Path(skimage.__file__).parent/'data'
 
+# %% ../nbs/00a_assets.ipynb #6e801315
 def _md5(p): return hashlib.md5(Path(p).read_bytes()).hexdigest()
 
+# %% ../nbs/00a_assets.ipynb #6267c434
 def materialise_data(dest='data', # destination folder (the one `data.dvc` tracks)
                      src=None):   # bundled-data folder (default: scikit-image's)
     "Copy the bundled raw inputs into `dest`, byte for byte; existing identical files are left alone, user files kept."

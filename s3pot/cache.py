@@ -26,6 +26,7 @@ SOURCES = {'raw': '{src}/{split}/image.npy',                  # the method's inp
            'reference': '{ref}/{split}/reference.npy',         # generated reference (reference stage)
            'flat': '{ref}/{split}/flat.npy'}                   # flat reference (parsing classes painted with their mean colour)
 
+# %% ../nbs/06_cache.ipynb #478a97ee
 @dataclass(frozen=True)
 class EmbedCfg(Config):
     kinds: tuple[str, ...] = ('raw',)                  # which images to encode (keys of `SOURCES`)
@@ -49,6 +50,7 @@ def file_md5(path, chunk=1 << 20):
         for b in iter(lambda: f.read(chunk), b''): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/06_cache.ipynb #df9a0a0d
 def encode_array(bb:SamBackbone,       # frozen backbone
                  images,               # (N,H,W,3) uint8 (a memory map is fine)
                  batch_size:int=64,    # images per call
@@ -61,6 +63,7 @@ def encode_array(bb:SamBackbone,       # frozen backbone
         out[b:b + batch_size] = bb.encode(np.ascontiguousarray(images[b:b + batch_size]), batch_size, normalize).cpu().numpy().astype(np.float16)
     return out
 
+# %% ../nbs/06_cache.ipynb #1f545572
 def build_cache(bb:SamBackbone,        # frozen backbone
                 cfg:EmbedCfg,          # what to encode
                 out,                   # cache folder (replaced atomically)
@@ -105,6 +108,7 @@ def build_cache(bb:SamBackbone,        # frozen backbone
 class StaleCacheError(RuntimeError):
     "The cache was made by another model/checkpoint, or lacks what was asked for."
 
+# %% ../nbs/06_cache.ipynb #dde11945
 class EmbeddingCache:
     "Read access to an `embed` cache folder."
     def __init__(self, root,                  # cache folder (artifacts/embed/<model>)

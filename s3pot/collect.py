@@ -50,6 +50,7 @@ def _init_worker(tex_root):
     global _TEX
     _TEX = load_textures(tex_root)
 
+# %% ../nbs/01a_collect.ipynb #f29e665f
 def _render_one(args):
     seed, split, i, family, cfg = args
     s = make_sample(rng_for(seed, split, i), family, cfg.size, _TEX, min_frac=cfg.min_frac, max_frac=cfg.max_frac)
@@ -61,9 +62,11 @@ def _render_one(args):
         if k in meta: row[k] = meta[k] if isinstance(meta[k], str) else int(meta[k])
     return i, {k: s[k] for k in ('image', 'clean', 'parsing', 'alpha', 'gt')}, row
 
+# %% ../nbs/01a_collect.ipynb #fc186022
 ARRAYS = {'image': ((3,), np.uint8), 'clean': ((3,), np.uint8), 'parsing': ((), np.uint8),
           'alpha': ((), np.uint8), 'gt': ((), bool)}
 
+# %% ../nbs/01a_collect.ipynb #e463f44d
 def render_split(cfg:CollectCfg, # collection settings
                  split:str,      # 'train', 'val' or 'test'
                  seed:int,       # base seed

@@ -17,10 +17,12 @@ __all__ = ['launched', 'backend_for', 'init', 'world_size', 'rank', 'is_main', '
 # %% ../nbs/00c_distributed.ipynb #27691c18
 _STATE = {'backend': None, 'cpu_group': None, 'owned': False, 'closed': False}
 
+# %% ../nbs/00c_distributed.ipynb #c90ac24d
 def launched() -> bool:
     "True when this process was started by torchrun (or anything else that sets `RANK` and `WORLD_SIZE`)."
     return 'RANK' in os.environ and 'WORLD_SIZE' in os.environ
 
+# %% ../nbs/00c_distributed.ipynb #837b4650
 def backend_for() -> str:
     "'nccl' when CUDA can give every local process its own GPU, else 'gloo' (override: `S3POT_DIST_BACKEND`)."
     b = os.environ.get('S3POT_DIST_BACKEND')
@@ -31,6 +33,7 @@ def backend_for() -> str:
     cuda = torch.cuda.is_available() and torch.cuda.device_count() >= local
     return 'nccl' if cuda and tdist.is_nccl_available() else 'gloo'
 
+# %% ../nbs/00c_distributed.ipynb #93e5fd08
 def init(backend:str=None,          # 'nccl' or 'gloo' (default: `backend_for()`)
          timeout_s:float=3600):     # how long a collective waits for the slowest rank
     "Join the process group torchrun describes; returns True if running distributed (no-op without torchrun)."
@@ -47,6 +50,7 @@ def init(backend:str=None,          # 'nccl' or 'gloo' (default: `backend_for()`
                   cpu_group=None if backend == 'gloo' else tdist.new_group(backend='gloo', timeout=datetime.timedelta(seconds=timeout_s)))
     return True
 
+# %% ../nbs/00c_distributed.ipynb #a2e6cfbe
 def _on() -> bool:
     "Is a process group up (joining torchrun's if needed)?"
     if not tdist.is_available(): return False
@@ -54,40 +58,49 @@ def _on() -> bool:
     if _STATE['closed']: raise RuntimeError("s3pot.distributed: the process group was closed by cleanup(); do the stage's work inside session()")
     return init()
 
+# %% ../nbs/00c_distributed.ipynb #e203fe7f
 def world_size() -> int:
     "Number of processes in the job (1 without torchrun)."
     return tdist.get_world_size() if _on() else 1
 
+# %% ../nbs/00c_distributed.ipynb #7b917bfd
 def rank() -> int:
     "This process's rank, 0 .. world_size()-1 (0 without torchrun)."
     return tdist.get_rank() if _on() else 0
 
+# %% ../nbs/00c_distributed.ipynb #3e5d3385
 def is_main() -> bool:
     "True on rank 0, the process that writes outputs."
     return rank() == 0
 
+# %% ../nbs/00c_distributed.ipynb #5817412b
 def local_rank() -> int:
     "Rank within this node (torchrun's `LOCAL_RANK`; 0 without torchrun)."
     return int(os.environ.get('LOCAL_RANK', 0)) if _on() else 0
 
+# %% ../nbs/00c_distributed.ipynb #30f34f83
 def device() -> torch.device:
     "Where this rank computes: its own GPU `cuda:LOCAL_RANK` under NCCL, else the CPU."
     return torch.device('cuda', local_rank()) if _on() and tdist.get_backend() == 'nccl' else torch.device('cpu')
 
+# %% ../nbs/00c_distributed.ipynb #651c164c
 def _cpu_group():
     "The group for CPU tensors: the default one under gloo, the extra gloo group under NCCL."
     return _STATE['cpu_group'] if tdist.get_backend() == 'nccl' else None
 
+# %% ../nbs/00c_distributed.ipynb #aa93ded7
 def barrier():
     "Wait until every rank gets here (no-op in one process)."
     if world_size() > 1: tdist.barrier(group=_cpu_group())
 
+# %% ../nbs/00c_distributed.ipynb #c31df2ae
 def cleanup():
     "Leave the process group if `init` created it (no-op otherwise)."
     if _STATE['owned'] and tdist.is_initialized():
         tdist.destroy_process_group(); _STATE['closed'] = True
     _STATE.update(backend=None, cpu_group=None, owned=False)
 
+# %% ../nbs/00c_distributed.ipynb #2bf7d674
 @contextmanager
 def session(backend:str=None):
     "`init` ... `cleanup` around a stage's command line."
@@ -125,6 +138,7 @@ def gather(obj,                 # any picklable object (small: lists of numbers,
     tdist.gather_object(obj, out, dst=0, group=_cpu_group())
     return out
 
+# %% ../nbs/00c_distributed.ipynb #c7bfc821
 def gather_array(part:np.ndarray,  # this rank's rows (n_r, ...), in order
                  chunk_mb:int=64   # largest message
                 ) -> np.ndarray|None: # on rank 0 the concatenation over ranks in rank order; None elsewhere
@@ -157,6 +171,7 @@ def _group_for(t:torch.Tensor):
     "Group able to reduce tensor `t` (NCCL for GPU tensors, gloo for CPU tensors)."
     return None if t.is_cuda else _cpu_group()
 
+# %% ../nbs/00c_distributed.ipynb #15ee0fc8
 def sum_grads(params:list):   # parameters whose `.grad` hold this rank's part of the batch gradient
     "Sum the gradients over ranks in place (a missing grad counts as zero); no-op in one process."
     if world_size() == 1 or not params: return
@@ -167,6 +182,7 @@ def sum_grads(params:list):   # parameters whose `.grad` hold this rank's part o
     for p in params:
         p.grad = flat[o:o + p.numel()].view_as(p).clone(); o += p.numel()
 
+# %% ../nbs/00c_distributed.ipynb #24a6a91b
 def all_sum(values:list) -> list:  # python numbers
     "Element-wise sum over ranks (float64), on every rank; the input itself in one process."
     if world_size() == 1: return values
@@ -174,6 +190,7 @@ def all_sum(values:list) -> list:  # python numbers
     tdist.all_reduce(t, op=tdist.ReduceOp.SUM, group=_cpu_group())
     return t.tolist()
 
+# %% ../nbs/00c_distributed.ipynb #207288d1
 def broadcast_module(module:torch.nn.Module, src:int=0):
     "Copy `src`'s parameters and buffers into every rank's module (no-op in one process)."
     if world_size() == 1: return

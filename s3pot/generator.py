@@ -12,11 +12,12 @@ import torch, torch.nn.functional as F
 from .core import Config, ConfigError, load_params, seed_everything, rng_for, atomic_write, atomic_dir, save_json, progress, project_root
 from .core import BaseCfg, cli, locate
 from .core import CLASSES, N_CLASSES
-from .parser import to_input, warmup_cosine
+from .parser import to_input, warmup_cosine, TrainCheckpoint, train_stage
+from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SLOTS', 'SLOT_NAMES', 'N_SLOTS', 'SKIN', 'SLOT_OF_CLASS', 'IN_CHANNELS', 'GENERATOR_BACKENDS', 'META', 'ColourPrior',
-           'chromaticity', 'Appearance', 'check_pair', 'region_stats', 'fill_unknown', 'appearance_map', 'GeneratorCfg',
+__all__ = ['SLOTS', 'SLOT_NAMES', 'N_SLOTS', 'SKIN', 'SLOT_OF_CLASS', 'IN_CHANNELS', 'GENERATOR_BACKENDS', 'META', 'chromaticity',
+           'ColourPrior', 'Appearance', 'check_pair', 'region_stats', 'fill_unknown', 'appearance_map', 'GeneratorCfg',
            'make_unet', 'make_scheduler', 'appearance_arrays', 'train_generator', 'register_backend',
            'ReferenceGenerator', 'ResidualDiffusionGenerator', 'load_generator', 'run_generator_stage', 'generator_cli']
 
@@ -32,6 +33,7 @@ for _s, (_n, _cs) in enumerate(SLOTS): SLOT_OF_CLASS[list(_cs)] = _s
 # %% ../nbs/05_generator.ipynb #3e788184
 def _slot_map(parsing): return SLOT_OF_CLASS[np.asarray(parsing).astype(np.int64)]
 
+# %% ../nbs/05_generator.ipynb #165680af
 def _medians(image, slots, ok, min_px):
     "Per-slot median colour over pixels with `ok` (NaN where fewer than `min_px`)."
     out = np.full((N_SLOTS, 3), np.nan, np.float32)
@@ -40,6 +42,19 @@ def _medians(image, slots, ok, min_px):
         if len(px) >= min_px: out[s] = np.median(px, 0)
     return out
 
+# %% ../nbs/05_generator.ipynb #a38c19e5
+def chromaticity(px:np.ndarray) -> np.ndarray: # (...,3) RGB -> (...,2) (r, g) / (r + g + b); shading-invariant
+    px = np.asarray(px, np.float64)
+    return px[..., :2] / np.maximum(px.sum(-1, keepdims=True), 1.0)
+
+# %% ../nbs/05_generator.ipynb #4e9b722d
+def _maha2(x, mean, cov):
+    "Squared Mahalanobis distance of rows of x (…,3) to mean under cov."
+    ic = np.linalg.inv(cov.astype(np.float64))
+    d = (np.asarray(x, np.float64) - mean)
+    return np.einsum('...i,ij,...j->...', d, ic, d)
+
+# %% ../nbs/05_generator.ipynb #759df8b6
 @dataclass
 class ColourPrior:
     "Per-slot colour model: colour ≈ [skin, 1] @ W[s], residual covariance cov[s], in-region pixel covariance pix_cov[s]."
@@ -51,42 +66,6 @@ class ColourPrior:
     chroma_cov: np.ndarray = None # (2,2) its spread across faces + inside one face
     chroma_pix_cov: np.ndarray = None # (2,2) its spread inside one face
 
-    @classmethod
-    def fit(cls, images:np.ndarray, # (N,H,W,3) uint8 clean faces
-            parsing:np.ndarray,     # (N,H,W) their parsing
-            max_faces:int=500):     # faces used (evenly spaced)
-        "Fit the prior on clean faces."
-        idx = np.linspace(0, len(images) - 1, min(max_faces, len(images))).round().astype(int)
-        med = np.full((len(idx), N_SLOTS, 3), np.nan, np.float32); pc = [[] for _ in range(N_SLOTS)]
-        for k, i in enumerate(idx):
-            im, sl = np.asarray(images[i], np.float32), _slot_map(parsing[i])
-            med[k] = _medians(im, sl, np.ones(sl.shape, bool), 3)
-            for s in range(N_SLOTS):
-                px = im[sl == s]
-                if len(px) >= 10: pc[s].append(np.cov((px - med[k, s]).T))
-        skin = med[:, SKIN]
-        ch, chc = [], []
-        for i in idx:
-            c = chromaticity(np.asarray(images[i])[_slot_map(parsing[i]) == SKIN])
-            if len(c) >= 10: ch.append(np.median(c, 0)); chc.append(np.cov(c.T))
-        ch = np.array(ch) if ch else np.full((1, 2), 1 / 3)
-        within = (np.mean(chc, 0) if chc else np.eye(2) * 1e-4) + np.eye(2) * 1e-5
-        chroma, chroma_cov = ch.mean(0), (np.cov(ch.T) if len(ch) > 2 else np.zeros((2, 2))) + within
-        W = np.zeros((N_SLOTS, 4, 3)); cov = np.tile(np.eye(3) * 50.0 ** 2, (N_SLOTS, 1, 1)); n = np.zeros(N_SLOTS, int)
-        pix = np.tile(np.eye(3) * 20.0 ** 2, (N_SLOTS, 1, 1))
-        for s in range(N_SLOTS):
-            ok = ~np.isnan(med[:, s, 0]) & ~np.isnan(skin[:, 0]); n[s] = ok.sum()
-            if pc[s]: pix[s] = np.mean(pc[s], 0)
-            if ok.sum() < 8: W[s, 3] = np.nanmean(med[:, s], 0) if ok.any() else 127.5; continue
-            Y = med[ok, s].astype(np.float64)
-            if s == SKIN: W[s, 3] = Y.mean(0); R = Y - Y.mean(0)
-            else:
-                X = np.c_[skin[ok], np.ones(ok.sum())]
-                W[s] = np.linalg.lstsq(X, Y, rcond=None)[0]; R = Y - X @ W[s]
-            cov[s] = np.cov(R.T) + np.eye(3) * 4.0   # a small floor: colours are quantised, fits are finite
-        return cls(W.astype(np.float32), cov.astype(np.float32), pix.astype(np.float32), n,
-                   chroma.astype(np.float32), chroma_cov.astype(np.float32), within.astype(np.float32))
-
     def expect(self, skin:np.ndarray) -> np.ndarray: # (S,3) expected slot colours given a skin colour
         return np.einsum('k,skc->sc', np.r_[np.asarray(skin, np.float32), 1.0].astype(np.float32), self.W)
 
@@ -95,10 +74,44 @@ class ColourPrior:
     def from_dict(cls, d): return cls(*(np.asarray(d[k], np.float32) for k in ('W', 'cov', 'pix_cov')), np.asarray(d['n']),
                                       *(np.asarray(d[k], np.float32) for k in ('chroma', 'chroma_cov', 'chroma_pix_cov')))
 
-def chromaticity(px:np.ndarray) -> np.ndarray: # (...,3) RGB -> (...,2) (r, g) / (r + g + b); shading-invariant
-    px = np.asarray(px, np.float64)
-    return px[..., :2] / np.maximum(px.sum(-1, keepdims=True), 1.0)
+# %% ../nbs/05_generator.ipynb #c5de6780
+@patch(cls_method=True)
+def fit(cls:ColourPrior, images:np.ndarray, # (N,H,W,3) uint8 clean faces
+        parsing:np.ndarray,                 # (N,H,W) their parsing
+        max_faces:int=500):                 # faces used (evenly spaced)
+    "Fit the prior on clean faces."
+    idx = np.linspace(0, len(images) - 1, min(max_faces, len(images))).round().astype(int)
+    med = np.full((len(idx), N_SLOTS, 3), np.nan, np.float32); pc = [[] for _ in range(N_SLOTS)]
+    for k, i in enumerate(idx):
+        im, sl = np.asarray(images[i], np.float32), _slot_map(parsing[i])
+        med[k] = _medians(im, sl, np.ones(sl.shape, bool), 3)
+        for s in range(N_SLOTS):
+            px = im[sl == s]
+            if len(px) >= 10: pc[s].append(np.cov((px - med[k, s]).T))
+    skin = med[:, SKIN]
+    ch, chc = [], []
+    for i in idx:
+        c = chromaticity(np.asarray(images[i])[_slot_map(parsing[i]) == SKIN])
+        if len(c) >= 10: ch.append(np.median(c, 0)); chc.append(np.cov(c.T))
+    ch = np.array(ch) if ch else np.full((1, 2), 1 / 3)
+    within = (np.mean(chc, 0) if chc else np.eye(2) * 1e-4) + np.eye(2) * 1e-5
+    chroma, chroma_cov = ch.mean(0), (np.cov(ch.T) if len(ch) > 2 else np.zeros((2, 2))) + within
+    W = np.zeros((N_SLOTS, 4, 3)); cov = np.tile(np.eye(3) * 50.0 ** 2, (N_SLOTS, 1, 1)); n = np.zeros(N_SLOTS, int)
+    pix = np.tile(np.eye(3) * 20.0 ** 2, (N_SLOTS, 1, 1))
+    for s in range(N_SLOTS):
+        ok = ~np.isnan(med[:, s, 0]) & ~np.isnan(skin[:, 0]); n[s] = ok.sum()
+        if pc[s]: pix[s] = np.mean(pc[s], 0)
+        if ok.sum() < 8: W[s, 3] = np.nanmean(med[:, s], 0) if ok.any() else 127.5; continue
+        Y = med[ok, s].astype(np.float64)
+        if s == SKIN: W[s, 3] = Y.mean(0); R = Y - Y.mean(0)
+        else:
+            X = np.c_[skin[ok], np.ones(ok.sum())]
+            W[s] = np.linalg.lstsq(X, Y, rcond=None)[0]; R = Y - X @ W[s]
+        cov[s] = np.cov(R.T) + np.eye(3) * 4.0   # a small floor: colours are quantised, fits are finite
+    return cls(W.astype(np.float32), cov.astype(np.float32), pix.astype(np.float32), n,
+               chroma.astype(np.float32), chroma_cov.astype(np.float32), within.astype(np.float32))
 
+# %% ../nbs/05_generator.ipynb #9d554c05
 def _skin_mode(px, prior, tau, bin=0.01):
     "Pixels of the face's own skin: the densest chromaticity mode (weighted by the skin prior) and its neighbours."
     from scipy.ndimage import uniform_filter
@@ -111,12 +124,6 @@ def _skin_mode(px, prior, tau, bin=0.01):
     mode = centres[int(np.argmax(score))]
     return px[_maha2(c, mode, prior.chroma_pix_cov + np.eye(2) * bin ** 2 / 12) <= tau]
 
-def _maha2(x, mean, cov):
-    "Squared Mahalanobis distance of rows of x (…,3) to mean under cov."
-    ic = np.linalg.inv(cov.astype(np.float64))
-    d = (np.asarray(x, np.float64) - mean)
-    return np.einsum('...i,ij,...j->...', d, ic, d)
-
 # %% ../nbs/05_generator.ipynb #bc61b71b
 @dataclass
 class Appearance:
@@ -128,6 +135,7 @@ class Appearance:
         return 'Appearance(' + ', '.join(f"{n}={'?' if not k else tuple(int(v) for v in c)}" for n, c, k, p in
                                          zip(SLOT_NAMES, self.colours, self.known, self.present) if p) + ')'
 
+# %% ../nbs/05_generator.ipynb #6be93ea8
 def check_pair(image, parsing, exclude=None, what='image'):
     "Raise a clear error when a parsing map (or exclusion mask) does not match its image."
     image, parsing = np.asarray(image), np.asarray(parsing)
@@ -138,6 +146,21 @@ def check_pair(image, parsing, exclude=None, what='image'):
     if exclude is not None and np.asarray(exclude).shape != image.shape[:2]:
         raise ValueError(f"{what}: exclusion mask of shape {np.asarray(exclude).shape} does not match its image {image.shape[:2]}")
 
+# %% ../nbs/05_generator.ipynb #40670005
+def _robust_colour(im, sl, ok, prior, s, mean, cov, slot_cov, tau, tau_skin, min_px, min_share):
+    "Robust colour of slot `s` (None: unknown); `region_stats` documents the arguments."
+    px_all = im[sl == s]; px = im[(sl == s) & ok]
+    if s == SKIN and len(px): px = _skin_mode(px, prior, tau_skin)
+    elif slot_cov is not None and len(px): px = px[_maha2(px, mean, cov) <= tau]
+    if len(px) < max(min_px, min_share * len(px_all)): return None
+    m = np.median(px, 0)
+    if s == SKIN:    # one mode-seeking step
+        keep = px[_maha2(px, m, prior.pix_cov[s] + np.eye(3) * 25) <= tau]
+        if len(keep) >= max(min_px, min_share * len(px_all)): m = np.median(keep, 0)
+    if slot_cov is not None and s != SKIN and _maha2(m, mean, slot_cov) > tau: return None
+    return m
+
+# %% ../nbs/05_generator.ipynb #bfe17d29
 def region_stats(image:np.ndarray,    # (H,W,3) uint8 RGB photo (aligned frame)
                  parsing:np.ndarray,  # (H,W) 12-class parsing of the photo
                  exclude:np.ndarray=None, # (H,W) bool pixels to leave out of the statistics
@@ -159,16 +182,7 @@ def region_stats(image:np.ndarray,    # (H,W,3) uint8 RGB photo (aligned frame)
         colours[~known] = 127.5
         return Appearance(colours, known, present)
     def robust(s, mean, cov, slot_cov=None):
-        px_all = im[sl == s]; px = im[(sl == s) & ok]
-        if s == SKIN and len(px): px = _skin_mode(px, prior, tau_skin)
-        elif slot_cov is not None and len(px): px = px[_maha2(px, mean, cov) <= tau]
-        if len(px) < max(min_px, min_share * len(px_all)): return None
-        m = np.median(px, 0)
-        if s == SKIN:    # one mode-seeking step
-            keep = px[_maha2(px, m, prior.pix_cov[s] + np.eye(3) * 25) <= tau]
-            if len(keep) >= max(min_px, min_share * len(px_all)): m = np.median(keep, 0)
-        if slot_cov is not None and s != SKIN and _maha2(m, mean, slot_cov) > tau: return None
-        return m
+        return _robust_colour(im, sl, ok, prior, s, mean, cov, slot_cov, tau, tau_skin, min_px, min_share)
     sk = robust(SKIN, None, None)
     known[SKIN] = sk is not None
     skin = sk if sk is not None else prior.W[SKIN, 3]
@@ -181,6 +195,7 @@ def region_stats(image:np.ndarray,    # (H,W,3) uint8 RGB photo (aligned frame)
         colours[s] = m if m is not None else exp[s]
     return Appearance(np.clip(colours, 0, 255).astype(np.float32), known, present)
 
+# %% ../nbs/05_generator.ipynb #a9507449
 def fill_unknown(colours:torch.Tensor, # (B,S,3) colours in [-1,1]
                  known:torch.Tensor,   # (B,S) bool
                  prior:ColourPrior) -> torch.Tensor:
@@ -190,6 +205,7 @@ def fill_unknown(colours:torch.Tensor, # (B,S,3) colours in [-1,1]
     exp = torch.einsum('bk,skc->bsc', torch.cat([(skin + 1) * 127.5, torch.ones_like(skin[:, :1])], 1), W) / 127.5 - 1
     return torch.where(known[..., None], colours, exp.clamp(-1, 1))
 
+# %% ../nbs/05_generator.ipynb #fa7b3446
 def appearance_map(parsing:torch.Tensor, # (B,H,W) int64 12-class ids
                    colours:torch.Tensor, # (B,S,3) slot colours in [-1,1]
                    known:torch.Tensor,   # (B,S) bool
@@ -235,8 +251,10 @@ class GeneratorCfg(Config):
         if not 0 <= self.p_unknown <= 1 or not 0 <= self.p_unknown_skin <= 1: raise ValueError("generator: p_unknown must lie in [0, 1]")
         if self.attention_levels > len(self.channels): raise ValueError("generator.attention_levels exceeds the number of levels")
 
+# %% ../nbs/05_generator.ipynb #0dd9d840
 IN_CHANNELS = 3 + N_CLASSES + 3 + 1
 
+# %% ../nbs/05_generator.ipynb #94c8a144
 def make_unet(cfg:GeneratorCfg):
     "The residual UNet2DModel of `cfg`."
     from diffusers import UNet2DModel
@@ -247,12 +265,14 @@ def make_unet(cfg:GeneratorCfg):
                        layers_per_block=cfg.layers_per_block, down_block_types=down, up_block_types=up,
                        norm_num_groups=min(8, min(cfg.channels)))
 
+# %% ../nbs/05_generator.ipynb #61b47b29
 def make_scheduler(cfg:GeneratorCfg, kind='ddim'):
     "DDPM (training) or DDIM (sampling, 'trailing' spacing so the first step starts from pure noise) scheduler."
     from diffusers import DDPMScheduler, DDIMScheduler
     kw = dict(num_train_timesteps=cfg.train_timesteps, beta_schedule='squaredcos_cap_v2', prediction_type='sample', clip_sample=False)
     return DDPMScheduler(**kw) if kind == 'ddpm' else DDIMScheduler(**kw, timestep_spacing='trailing', set_alpha_to_one=True)
 
+# %% ../nbs/05_generator.ipynb #ff9954b2
 def appearance_arrays(images, parsing, prior, exclude=None, desc=None):
     "Stacked (N,S,3) colours in [-1,1] and (N,S) known flags of `region_stats` over a batch."
     n = len(images)
@@ -263,6 +283,33 @@ def appearance_arrays(images, parsing, prior, exclude=None, desc=None):
         C[i], K[i] = a.colours / 127.5 - 1, a.known
     return torch.from_numpy(C), torch.from_numpy(K)
 
+# %% ../nbs/05_generator.ipynb #250e1b47
+def _generator_batch(cfg:GeneratorCfg, X, P, C, Kn, prior, p_drop, g):
+    "One batch: one-hot parsing, appearance map, known-channel and the residual target `r`."
+    idx = torch.randint(0, len(X), (cfg.batch_size,), generator=g)
+    B = len(idx)
+    flip = torch.rand(B, generator=g) < 0.5
+    x = torch.where(flip[:, None, None, None], X[idx].flip(-1), X[idx])
+    par = torch.where(flip[:, None, None], P[idx].flip(-1), P[idx])
+    known = Kn[idx] & (torch.rand(B, N_SLOTS, generator=g) >= p_drop)
+    col = C[idx] + cfg.colour_jitter / 127.5 * torch.randn(B, N_SLOTS, 3, generator=g)
+    col = fill_unknown(col, known, prior)
+    oh, A, K = appearance_map(par, col, known, cfg.size)
+    r = cfg.residual_scale * (x - A)
+    return oh, A, K, r
+
+# %% ../nbs/05_generator.ipynb #d6a7bbfa
+def _denoising_loss(unet, sched, cfg:GeneratorCfg, oh, A, K, r, g):
+    "Weighted squared error of the predicted clean residual at a random timestep."
+    B = len(r)
+    noise = torch.randn(r.shape, generator=g)
+    t = torch.randint(0, cfg.train_timesteps, (B,), generator=g)
+    pred = unet(torch.cat([sched.add_noise(r, noise, t), oh, A, K], 1), t).sample
+    w = 1 - (1 - cfg.bg_weight) * oh[:, :1]          # (B,1,s,s): background share of each pixel
+    loss = ((pred - r) ** 2 * w).sum() / (w.sum() * 3)
+    return loss
+
+# %% ../nbs/05_generator.ipynb #aa8ad75f
 def train_generator(cfg:GeneratorCfg,     # training settings
                     clean:np.ndarray,     # (N,H,W,3) uint8 clean faces
                     parsing:np.ndarray,   # (N,H,W) uint8 their parsing
@@ -283,53 +330,33 @@ def train_generator(cfg:GeneratorCfg,     # training settings
     opt = torch.optim.AdamW(unet.parameters(), cfg.lr, weight_decay=cfg.weight_decay)
     lr = warmup_cosine(opt, cfg.steps, 0.05)
     g = torch.Generator().manual_seed(seed)
-    start, tag = 0, json.dumps(cfg.to_dict(), sort_keys=True)
-    if ckpt is not None and Path(ckpt).exists():
-        st = torch.load(ckpt, weights_only=True)
-        if st.get('cfg') == tag and st.get('seed') == seed:
-            unet.load_state_dict(st['model']); opt.load_state_dict(st['opt']); lr.load_state_dict(st['sched'])
-            g.set_state(st['rng']); start = int(st['step'])
-            print(f"generator: resuming from {ckpt} at step {start}")
+    tag = json.dumps(cfg.to_dict(), sort_keys=True)
+    run = TrainCheckpoint(ckpt, tag, seed, unet, opt, lr, g)
+    start = run.resume('generator')
     p_drop = torch.full((N_SLOTS,), cfg.p_unknown); p_drop[SKIN] = cfg.p_unknown_skin
     unet.train()
     bar = progress(range(start, cfg.steps), 'train generator', cfg.steps - start)
     for step in bar:
-        idx = torch.randint(0, len(clean), (cfg.batch_size,), generator=g)
-        B = len(idx)
-        flip = torch.rand(B, generator=g) < 0.5
-        x = torch.where(flip[:, None, None, None], X[idx].flip(-1), X[idx])
-        par = torch.where(flip[:, None, None], P[idx].flip(-1), P[idx])
-        known = Kn[idx] & (torch.rand(B, N_SLOTS, generator=g) >= p_drop)
-        col = C[idx] + cfg.colour_jitter / 127.5 * torch.randn(B, N_SLOTS, 3, generator=g)
-        col = fill_unknown(col, known, prior)
-        oh, A, K = appearance_map(par, col, known, cfg.size)
-        r = cfg.residual_scale * (x - A)
-        noise = torch.randn(r.shape, generator=g)
-        t = torch.randint(0, cfg.train_timesteps, (B,), generator=g)
-        pred = unet(torch.cat([sched.add_noise(r, noise, t), oh, A, K], 1), t).sample
-        w = 1 - (1 - cfg.bg_weight) * oh[:, :1]          # (B,1,s,s): background share of each pixel
-        loss = ((pred - r) ** 2 * w).sum() / (w.sum() * 3)
+        oh, A, K, r = _generator_batch(cfg, X, P, C, Kn, prior, p_drop, g)
+        loss = _denoising_loss(unet, sched, cfg, oh, A, K, r, g)
         opt.zero_grad(); loss.backward(); opt.step(); lr.step()
         if log is not None: log.append((step, loss.item()))
         if hasattr(bar, 'set_postfix') and step % 20 == 0: bar.set_postfix(loss=f'{loss.item():.4f}')
-        stop = stop_at is not None and step + 1 >= stop_at and step + 1 < cfg.steps
-        if ckpt is not None and step + 1 < cfg.steps and (stop or (cfg.ckpt_every and (step + 1) % cfg.ckpt_every == 0)):
-            with atomic_write(ckpt) as f:
-                torch.save(dict(model=unet.state_dict(), opt=opt.state_dict(), sched=lr.state_dict(), rng=g.get_state(),
-                                step=step + 1, seed=seed, cfg=tag), f)
-        if stop: break
+        if run.after_step(step, cfg.steps, cfg.ckpt_every, stop_at): break
     else:
-        if ckpt is not None and Path(ckpt).exists(): Path(ckpt).unlink()
+        run.finish()
     return unet.eval(), prior
 
 # %% ../nbs/05_generator.ipynb #bf54c262
 GENERATOR_BACKENDS = {}
 
+# %% ../nbs/05_generator.ipynb #ec7c1dc8
 def register_backend(name:str):
     "Class decorator: make a `ReferenceGenerator` loadable by the `backend` name in `s3pot_generator.json`."
     def deco(cls): GENERATOR_BACKENDS[name] = cls; cls.backend = name; return cls
     return deco
 
+# %% ../nbs/05_generator.ipynb #7235e0bf
 class ReferenceGenerator:
     "Interface: occluded photo + its parsing -> an occlusion-free reference in the same frame."
     backend = None
@@ -343,8 +370,14 @@ class ReferenceGenerator:
     @classmethod
     def from_pretrained(cls, folder): raise NotImplementedError
 
+# %% ../nbs/05_generator.ipynb #a7662a75
 META = 's3pot_generator.json'
 
+# %% ../nbs/05_generator.ipynb #a9e81e1d
+def _to_uint8(x:torch.Tensor) -> np.ndarray: # (B,3,H,W) in [-1,1] -> (B,H,W,3) uint8
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+# %% ../nbs/05_generator.ipynb #f82828d4
 @register_backend('residual_unet')
 class ResidualDiffusionGenerator(ReferenceGenerator):
     "The default backend: residual diffusion over a robust region-wise appearance map."
@@ -368,76 +401,83 @@ class ResidualDiffusionGenerator(ReferenceGenerator):
                                      sample_steps=self.sample_steps, prior=self.prior.to_dict()))
         return Path(folder)
 
-    @classmethod
-    def from_pretrained(cls, folder, batch_size:int=64):
-        "Load a folder written by `save_pretrained` (weights via diffusers/safetensors, no pickles)."
-        from diffusers import UNet2DModel, DDIMScheduler
-        folder = Path(folder); meta = json.loads((folder/META).read_text())
-        if list(meta.get('classes', [])) != list(CLASSES) or list(meta.get('slots', [])) != list(SLOT_NAMES):
-            raise ValueError(f"{folder}/{META}: classes/slots do not match this version of s3pot")
-        for sub in ('unet', 'scheduler'):
-            if not (folder/sub).is_dir(): raise FileNotFoundError(f"{folder}: sub-folder '{sub}' missing (not a generator folder)")
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            unet = UNet2DModel.from_pretrained(folder/'unet', low_cpu_mem_usage=False)
-        if unet.config.in_channels != IN_CHANNELS or unet.config.out_channels != 3:
-            raise ValueError(f"{folder}/unet: expected in_channels={IN_CHANNELS} (noisy residual 3 + parsing 12 + appearance 3 + known 1) "
-                             f"and out_channels=3, found {unet.config.in_channels} and {unet.config.out_channels}")
-        sched = DDIMScheduler.from_pretrained(folder/'scheduler')
-        return cls(unet, sched, ColourPrior.from_dict(meta['prior']), meta['residual_scale'], meta['sample_steps'],
-                   batch_size, {k: v for k, v in meta.items() if k not in ('prior',)})
+# %% ../nbs/05_generator.ipynb #d5b98571
+@patch(cls_method=True)
+def from_pretrained(cls:ResidualDiffusionGenerator, folder, batch_size:int=64):
+    "Load a folder written by `save_pretrained` (weights via diffusers/safetensors, no pickles)."
+    from diffusers import UNet2DModel, DDIMScheduler
+    folder = Path(folder); meta = json.loads((folder/META).read_text())
+    if list(meta.get('classes', [])) != list(CLASSES) or list(meta.get('slots', [])) != list(SLOT_NAMES):
+        raise ValueError(f"{folder}/{META}: classes/slots do not match this version of s3pot")
+    for sub in ('unet', 'scheduler'):
+        if not (folder/sub).is_dir(): raise FileNotFoundError(f"{folder}: sub-folder '{sub}' missing (not a generator folder)")
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        unet = UNet2DModel.from_pretrained(folder/'unet', low_cpu_mem_usage=False)
+    if unet.config.in_channels != IN_CHANNELS or unet.config.out_channels != 3:
+        raise ValueError(f"{folder}/unet: expected in_channels={IN_CHANNELS} (noisy residual 3 + parsing 12 + appearance 3 + known 1) "
+                         f"and out_channels=3, found {unet.config.in_channels} and {unet.config.out_channels}")
+    sched = DDIMScheduler.from_pretrained(folder/'scheduler')
+    return cls(unet, sched, ColourPrior.from_dict(meta['prior']), meta['residual_scale'], meta['sample_steps'],
+               batch_size, {k: v for k, v in meta.items() if k not in ('prior',)})
 
-    def appearance(self, images, parsing, exclude=None):
-        "Robust appearance of each image: (N,S,3) colours in [-1,1] (unknown slots filled) and (N,S) known flags."
-        C, K = appearance_arrays(images, parsing, self.prior, exclude)
-        return fill_unknown(C, K, self.prior), K
+# %% ../nbs/05_generator.ipynb #7c92923d
+@patch
+def appearance(self:ResidualDiffusionGenerator, images, parsing, exclude=None):
+    "Robust appearance of each image: (N,S,3) colours in [-1,1] (unknown slots filled) and (N,S) known flags."
+    C, K = appearance_arrays(images, parsing, self.prior, exclude)
+    return fill_unknown(C, K, self.prior), K
 
-    def appearance_image(self, images, parsing, exclude=None) -> np.ndarray:
-        "The appearance map at full resolution as (N,H,W,3) uint8 (a 'flat' reference with robust colours)."
-        C, K = self.appearance(images, parsing, exclude)
-        _, A, _ = appearance_map(torch.from_numpy(np.asarray(parsing).astype(np.int64)), C, K, np.asarray(parsing).shape[-1])
-        return _to_uint8(A)
+# %% ../nbs/05_generator.ipynb #28233876
+@patch
+def appearance_image(self:ResidualDiffusionGenerator, images, parsing, exclude=None) -> np.ndarray:
+    "The appearance map at full resolution as (N,H,W,3) uint8 (a 'flat' reference with robust colours)."
+    C, K = self.appearance(images, parsing, exclude)
+    _, A, _ = appearance_map(torch.from_numpy(np.asarray(parsing).astype(np.int64)), C, K, np.asarray(parsing).shape[-1])
+    return _to_uint8(A)
 
-    def _noise(self, seed, keys):
-        out = torch.zeros(len(keys), 3, self.size, self.size)
-        for i, k in enumerate(keys):
-            g = torch.Generator().manual_seed(int(rng_for(seed, *(k if isinstance(k, tuple) else (k,))).integers(2 ** 62)))
-            out[i] = torch.randn(3, self.size, self.size, generator=g)
-        return out
+# %% ../nbs/05_generator.ipynb #2b131104
+@patch
+def _noise(self:ResidualDiffusionGenerator, seed, keys):
+    out = torch.zeros(len(keys), 3, self.size, self.size)
+    for i, k in enumerate(keys):
+        g = torch.Generator().manual_seed(int(rng_for(seed, *(k if isinstance(k, tuple) else (k,))).integers(2 ** 62)))
+        out[i] = torch.randn(3, self.size, self.size, generator=g)
+    return out
 
-    @torch.inference_mode()
-    def generate(self, images, parsing, exclude=None, seed:int=0, keys=None, steps:int=None, desc:str=None):
-        images, parsing = np.asarray(images), np.asarray(parsing)
-        if images.ndim != 4: raise ValueError(f"expected (N,H,W,3) images, got shape {images.shape}")
-        if parsing.shape != images.shape[:3]:
-            raise ValueError(f"parsing maps of shape {parsing.shape} do not match their images {images.shape[:3]}")
-        if images.shape[1] != images.shape[2]: raise ValueError(f"expected square aligned frames, got {images.shape[1]}x{images.shape[2]}")
-        keys = list(range(len(images))) if keys is None else list(keys)
-        if len(keys) != len(images): raise ValueError(f"{len(keys)} keys for {len(images)} images")
-        steps = steps or self.sample_steps
-        H, out = images.shape[1], np.zeros(images.shape, np.uint8)
-        bs = self.batch_size
-        it = range(0, len(images), bs)
-        for b in (progress(it, desc, len(it)) if desc else it):
-            sl = slice(b, b + bs)
-            C, K = self.appearance(images[sl], parsing[sl], None if exclude is None else np.asarray(exclude)[sl])
-            P = torch.from_numpy(parsing[sl].astype(np.int64))
-            oh, A, Km = appearance_map(P, C, K, self.size)
-            x = self._noise(seed, keys[sl])
-            self.scheduler.set_timesteps(steps)
-            for t in self.scheduler.timesteps:
-                pred = self.unet(torch.cat([x, oh, A, Km], 1), t).sample
-                x = self.scheduler.step(pred, t, x, eta=0.0).prev_sample
-            r = x / self.residual_scale
-            if H != self.size:
-                _, A, _ = appearance_map(P, C, K, H)
-                r = F.interpolate(r, size=(H, H), mode='bilinear', align_corners=False)
-            out[sl] = _to_uint8(A + r)
-        return out
+# %% ../nbs/05_generator.ipynb #caeba89c
+@patch
+@torch.inference_mode()
+def generate(self:ResidualDiffusionGenerator, images, parsing, exclude=None, seed:int=0, keys=None, steps:int=None, desc:str=None):
+    images, parsing = np.asarray(images), np.asarray(parsing)
+    if images.ndim != 4: raise ValueError(f"expected (N,H,W,3) images, got shape {images.shape}")
+    if parsing.shape != images.shape[:3]:
+        raise ValueError(f"parsing maps of shape {parsing.shape} do not match their images {images.shape[:3]}")
+    if images.shape[1] != images.shape[2]: raise ValueError(f"expected square aligned frames, got {images.shape[1]}x{images.shape[2]}")
+    keys = list(range(len(images))) if keys is None else list(keys)
+    if len(keys) != len(images): raise ValueError(f"{len(keys)} keys for {len(images)} images")
+    steps = steps or self.sample_steps
+    H, out = images.shape[1], np.zeros(images.shape, np.uint8)
+    bs = self.batch_size
+    it = range(0, len(images), bs)
+    for b in (progress(it, desc, len(it)) if desc else it):
+        sl = slice(b, b + bs)
+        C, K = self.appearance(images[sl], parsing[sl], None if exclude is None else np.asarray(exclude)[sl])
+        P = torch.from_numpy(parsing[sl].astype(np.int64))
+        oh, A, Km = appearance_map(P, C, K, self.size)
+        x = self._noise(seed, keys[sl])
+        self.scheduler.set_timesteps(steps)
+        for t in self.scheduler.timesteps:
+            pred = self.unet(torch.cat([x, oh, A, Km], 1), t).sample
+            x = self.scheduler.step(pred, t, x, eta=0.0).prev_sample
+        r = x / self.residual_scale
+        if H != self.size:
+            _, A, _ = appearance_map(P, C, K, H)
+            r = F.interpolate(r, size=(H, H), mode='bilinear', align_corners=False)
+        out[sl] = _to_uint8(A + r)
+    return out
 
-def _to_uint8(x:torch.Tensor) -> np.ndarray: # (B,3,H,W) in [-1,1] -> (B,H,W,3) uint8
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-
+# %% ../nbs/05_generator.ipynb #b4c237ef
 def load_generator(spec:str|os.PathLike, # a model folder (with s3pot_generator.json) or 'package.module:attr'
                    batch_size:int=64) -> ReferenceGenerator:
     "Build the `ReferenceGenerator` a config names."
@@ -477,8 +517,6 @@ def generator_cli(params:str='params.yaml',          # params file (sections `ba
                   ckpt:str='models/.generator.ckpt',  # resumable checkpoint ('' for none)
                   metrics:str='metrics/generator.json'): # training summary and wall time ('' for none)
     "Train the parsing-guided residual diffusion generator on clean faces (DVC stage `generator`)."
-    base, cfg = load_params('base', BaseCfg, params), load_params('generator', GeneratorCfg, params)
-    s = run_generator_stage(cfg, base.seed, data, out, ckpt or None)
-    if metrics: save_json(metrics, s)
+    s = train_stage('generator', GeneratorCfg, run_generator_stage, params, data, out, ckpt, metrics)
     print(f"s3pot-generator: {s['steps']} steps on {s['n_train']} clean faces ({s['parameters'] / 1e6:.2f} M parameters) "
           f"in {s['train_seconds']:.0f} s, final loss {s['final_loss']} -> {out}")

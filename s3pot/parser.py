@@ -14,9 +14,9 @@ from .core import BaseCfg, cli, locate, CLASSES, N_CLASSES
 
 # %% auto #0
 __all__ = ['CELEBAMASK_CLASSES', 'BISENET_CLASSES', 'LABEL_MAPS', 'FORMAT', 'to12', 'ParserNet', 'ParserCfg', 'to_input',
-           'warmup_cosine', 'class_weights', 'random_erase', 'parser_loss', 'train_parser', 'save_parser',
-           'load_parser_net', 'FaceParser', 'NetParser', 'CallableParser', 'load_parser', 'confusion', 'iou_per_class',
-           'calibrate', 'run_parser_stage', 'parser_cli']
+           'warmup_cosine', 'class_weights', 'random_erase', 'parser_loss', 'TrainCheckpoint', 'train_parser',
+           'save_parser', 'load_parser_net', 'FaceParser', 'NetParser', 'CallableParser', 'load_parser', 'confusion',
+           'iou_per_class', 'calibrate', 'run_parser_stage', 'train_stage', 'parser_cli']
 
 # %% ../nbs/04_parser.ipynb #92846112
 CELEBAMASK_CLASSES = ('background', 'skin', 'nose', 'eye_g', 'l_eye', 'r_eye', 'l_brow', 'r_brow', 'l_ear', 'r_ear',
@@ -30,6 +30,7 @@ LABEL_MAPS = {'celebamask': np.array([_TO12[c] for c in CELEBAMASK_CLASSES], np.
               'bisenet': np.array([_TO12[c] for c in BISENET_CLASSES], np.uint8),
               '12': np.arange(N_CLASSES, dtype=np.uint8)}
 
+# %% ../nbs/04_parser.ipynb #ad45611a
 def to12(labels:np.ndarray,  # (...,) integer label map in the order `scheme`
          scheme:str='celebamask', # 'celebamask', 'bisenet' or '12' (identity)
         ) -> np.ndarray:     # (...,) uint8 ids of the 12-class scheme
@@ -45,6 +46,7 @@ def to12(labels:np.ndarray,  # (...,) integer label map in the order `scheme`
 def _cbr(i, o, s=1):
     return nn.Sequential(nn.Conv2d(i, o, 3, s, 1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
 
+# %% ../nbs/04_parser.ipynb #cefcaa20
 class ParserNet(nn.Module):
     "Half-resolution U-Net with a full-resolution head; (B,3,H,W) in [-1,1] -> (B,12,H,W) logits."
     def __init__(self, channels=(16, 32, 64, 128), # widths of the half-resolution U-Net levels
@@ -100,12 +102,14 @@ class ParserCfg(Config):
         if not 0 <= self.focus <= 1: raise ValueError(f"parser.focus must lie in [0, 1], got {self.focus}")
         if self.crop < 16: raise ValueError(f"parser.crop must be >= 16, got {self.crop}")
 
+# %% ../nbs/04_parser.ipynb #028fa389
 def to_input(images:np.ndarray|torch.Tensor, # (N,H,W,3) uint8 RGB
             ) -> torch.Tensor:                # (N,3,H,W) float32 in [-1, 1]
     "The parser's (and generator's) input scaling."
     x = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.array(images, copy=True))
     return x.permute(0, 3, 1, 2).float().div(127.5).sub(1)
 
+# %% ../nbs/04_parser.ipynb #39e52858
 def warmup_cosine(opt, steps:int, warmup:float=0.05):
     "Linear warm-up over a `warmup` share of `steps`, then cosine decay to zero (any number of steps >= 1)."
     import math
@@ -113,8 +117,7 @@ def warmup_cosine(opt, steps:int, warmup:float=0.05):
     f = lambda i: (i + 1) / w if i < w else 0.5 * (1 + math.cos(math.pi * min(1.0, (i - w + 1) / max(1, steps - w))))
     return torch.optim.lr_scheduler.LambdaLR(opt, f)
 
-_SMALL = (1, 3, 9, 10, 11)  # lip, eyes, inner mouth, eyeglasses, earrings: the crops' focus classes
-
+# %% ../nbs/04_parser.ipynb #bdcfc6ad
 def class_weights(parsing:np.ndarray, # (N,H,W) training labels
                   cap:float=5.0,      # largest weight
                   power:float=0.25):  # weights ∝ frequency^-power
@@ -124,6 +127,30 @@ def class_weights(parsing:np.ndarray, # (N,H,W) training labels
     w = f ** -power; w = w / w.mean()
     return torch.tensor(np.minimum(w, cap), dtype=torch.float32)
 
+# %% ../nbs/04_parser.ipynb #841b4f36
+def random_erase(x:torch.Tensor,    # (B,3,H,W) inputs in [-1,1] (changed in place)
+                 g:torch.Generator, # the training generator
+                 p:float=0.5,       # share of images that get patches
+                 max_side:float=0.5): # largest patch side as a share of the image side
+    "Random erasing: 1-2 rectangles or ellipses of a flat random colour plus noise; the labels are left unchanged."
+    B, _, H, W = x.shape
+    yy, xx = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W, dtype=torch.float32), indexing='ij')
+    for b in range(B):
+        if torch.rand(1, generator=g).item() >= p: continue
+        for _ in range(1 + int(torch.rand(1, generator=g).item() < 0.3)):
+            r = torch.rand(7, generator=g)
+            hh, ww = (0.08 + r[0] * (max_side - 0.08)) * H / 2, (0.08 + r[1] * (max_side - 0.08)) * W / 2
+            cy, cx = r[2] * H, r[3] * W
+            dy, dx = (yy - cy) / hh, (xx - cx) / ww
+            m = (dy ** 2 + dx ** 2 <= 1) if r[4] < 0.5 else ((dy.abs() <= 1) & (dx.abs() <= 1))
+            fill = (torch.rand(3, 1, 1, generator=g) * 2 - 1) + r[5] * 0.3 * torch.randn(3, H, W, generator=g)
+            x[b] = torch.where(m, fill.clamp(-1, 1), x[b])
+    return x
+
+# %% ../nbs/04_parser.ipynb #2a19eceb
+_SMALL = (1, 3, 9, 10, 11)  # lip, eyes, inner mouth, eyeglasses, earrings: the crops' focus classes
+
+# %% ../nbs/04_parser.ipynb #d4f5e401
 def _crop_batch(X, Y, idx, cfg, g, focus_px, head_px, erase=True):
     c, H, W = cfg.crop, X.shape[1], X.shape[2]
     c = min(c, H, W)
@@ -147,25 +174,7 @@ def _crop_batch(X, Y, idx, cfg, g, focus_px, head_px, erase=True):
     if erase and cfg.erase > 0: x = random_erase(x, g, cfg.erase, cfg.erase_max)
     return x, y
 
-def random_erase(x:torch.Tensor,    # (B,3,H,W) inputs in [-1,1] (changed in place)
-                 g:torch.Generator, # the training generator
-                 p:float=0.5,       # share of images that get patches
-                 max_side:float=0.5): # largest patch side as a share of the image side
-    "Random erasing: 1-2 rectangles or ellipses of a flat random colour plus noise; the labels are left unchanged."
-    B, _, H, W = x.shape
-    yy, xx = torch.meshgrid(torch.arange(H, dtype=torch.float32), torch.arange(W, dtype=torch.float32), indexing='ij')
-    for b in range(B):
-        if torch.rand(1, generator=g).item() >= p: continue
-        for _ in range(1 + int(torch.rand(1, generator=g).item() < 0.3)):
-            r = torch.rand(7, generator=g)
-            hh, ww = (0.08 + r[0] * (max_side - 0.08)) * H / 2, (0.08 + r[1] * (max_side - 0.08)) * W / 2
-            cy, cx = r[2] * H, r[3] * W
-            dy, dx = (yy - cy) / hh, (xx - cx) / ww
-            m = (dy ** 2 + dx ** 2 <= 1) if r[4] < 0.5 else ((dy.abs() <= 1) & (dx.abs() <= 1))
-            fill = (torch.rand(3, 1, 1, generator=g) * 2 - 1) + r[5] * 0.3 * torch.randn(3, H, W, generator=g)
-            x[b] = torch.where(m, fill.clamp(-1, 1), x[b])
-    return x
-
+# %% ../nbs/04_parser.ipynb #fb807180
 def parser_loss(logits:torch.Tensor, # (B,12,H,W)
                 y:torch.Tensor,      # (B,H,W) int64 labels
                 weight:torch.Tensor, # (12,) class weights
@@ -177,6 +186,38 @@ def parser_loss(logits:torch.Tensor, # (B,12,H,W)
     inter, den = (p * oh).sum((0, 2, 3)), (p + oh).sum((0, 2, 3))
     return ce + dice * (1 - ((2 * inter + 1) / (den + 1)).mean())
 
+# %% ../nbs/04_parser.ipynb #0cd46b30
+class TrainCheckpoint:
+    "The resumable checkpoint of one training run: model, optimiser, schedule and batch generator, tagged by settings and seed."
+    def __init__(self, path,                # checkpoint file (None: no checkpoints)
+                 tag:str,                   # the run's settings as a string (a checkpoint of other settings is ignored)
+                 seed:int, model:nn.Module, opt, sched, g:torch.Generator):
+        self.path, self.tag, self.seed, self.model, self.opt, self.sched, self.g = path, tag, seed, model, opt, sched, g
+
+    def resume(self, who:str) -> int: # the step to start at (0: a fresh run)
+        "Load the checkpoint into the run's objects if it belongs to this run."
+        if self.path is None or not Path(self.path).exists(): return 0
+        st = torch.load(self.path, weights_only=True)
+        if st.get('cfg') != self.tag or st.get('seed') != self.seed: return 0
+        self.model.load_state_dict(st['model']); self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
+        self.g.set_state(st['rng']); start = int(st['step'])
+        print(f"{who}: resuming from {self.path} at step {start}")
+        return start
+
+    def after_step(self, step:int, steps:int, every:int, stop_at:int=None) -> bool: # True: stop the run here
+        "After step `step` of `steps`: write the checkpoint every `every` steps and at `stop_at`."
+        stop = stop_at is not None and step + 1 >= stop_at and step + 1 < steps
+        if self.path is not None and step + 1 < steps and (stop or (every and (step + 1) % every == 0)):
+            with atomic_write(self.path) as f:
+                torch.save(dict(model=self.model.state_dict(), opt=self.opt.state_dict(), sched=self.sched.state_dict(),
+                                rng=self.g.get_state(), step=step + 1, seed=self.seed, cfg=self.tag), f)
+        return stop
+
+    def finish(self):
+        "The run is complete: remove its checkpoint."
+        if self.path is not None and Path(self.path).exists(): Path(self.path).unlink()
+
+# %% ../nbs/04_parser.ipynb #37063d7a
 def train_parser(cfg:ParserCfg,        # training settings
                  clean:np.ndarray,     # (N,H,W,3) uint8 clean faces (never occluded images)
                  parsing:np.ndarray,   # (N,H,W) uint8 their 12-class parsing
@@ -194,13 +235,8 @@ def train_parser(cfg:ParserCfg,        # training settings
     sched = warmup_cosine(opt, cfg.steps, 0.1)
     g = torch.Generator().manual_seed(seed)
     weight = class_weights(parsing, cfg.max_weight, cfg.weight_power)
-    start = 0
-    if ckpt is not None and Path(ckpt).exists():
-        st = torch.load(ckpt, weights_only=True)
-        if st.get('cfg') == json.dumps(cfg.to_dict(), sort_keys=True) and st.get('seed') == seed:
-            net.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
-            g.set_state(st['rng']); start = int(st['step'])
-            print(f"parser: resuming from {ckpt} at step {start}")
+    run = TrainCheckpoint(ckpt, json.dumps(cfg.to_dict(), sort_keys=True), seed, net, opt, sched, g)
+    start = run.resume('parser')
     parsing = np.asarray(parsing)
     focus_px = [[q for q in (np.argwhere(p == c) for c in _SMALL) if len(q)] for p in parsing]
     head_px = [np.argwhere(p[::2, ::2] > 0) * 2 for p in parsing]
@@ -213,18 +249,14 @@ def train_parser(cfg:ParserCfg,        # training settings
         opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         if log is not None: log.append((step, loss.item()))
         if hasattr(bar, 'set_postfix') and step % 20 == 0: bar.set_postfix(loss=f'{loss.item():.3f}')
-        stop = stop_at is not None and step + 1 >= stop_at and step + 1 < cfg.steps
-        if ckpt is not None and step + 1 < cfg.steps and (stop or (cfg.ckpt_every and (step + 1) % cfg.ckpt_every == 0)):
-            with atomic_write(ckpt) as f:
-                torch.save(dict(model=net.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=g.get_state(),
-                                step=step + 1, seed=seed, cfg=json.dumps(cfg.to_dict(), sort_keys=True)), f)
-        if stop: return net.eval()
-    if ckpt is not None and Path(ckpt).exists(): Path(ckpt).unlink()
+        if run.after_step(step, cfg.steps, cfg.ckpt_every, stop_at): return net.eval()
+    run.finish()
     return net.eval()
 
 # %% ../nbs/04_parser.ipynb #87bb4f0f
 FORMAT = 's3pot-parser/1'
 
+# %% ../nbs/04_parser.ipynb #c36462f6
 def save_parser(net:ParserNet, # trained network
                 folder,        # output folder (replaced atomically)
                 extra:dict=None): # more entries for config.json (training summary)
@@ -236,6 +268,7 @@ def save_parser(net:ParserNet, # trained network
         save_json(tmp/'config.json', cfg)
     return Path(folder)
 
+# %% ../nbs/04_parser.ipynb #0c523273
 def _check_state(folder, expected:dict, got:dict):
     "Raise a `ValueError` naming missing / unexpected / mis-shaped tensors."
     miss = sorted(set(expected) - set(got)); extra = sorted(set(got) - set(expected))
@@ -247,6 +280,7 @@ def _check_state(folder, expected:dict, got:dict):
                 ([f"wrong shapes: {'; '.join(bad[:4])}"] if bad else [])
         raise ValueError(f"{folder}: checkpoint does not match the architecture in config.json: {', '.join(parts)}")
 
+# %% ../nbs/04_parser.ipynb #bfc5a79a
 def load_parser_net(folder) -> ParserNet:
     "Load a folder written by `save_parser` (eval mode)."
     from safetensors.torch import load_file
@@ -280,6 +314,7 @@ class FaceParser:
         out = out.astype(np.uint8)
         return out[0] if one else out
 
+# %% ../nbs/04_parser.ipynb #81d49d82
 class NetParser(FaceParser):
     "Our `ParserNet` as a `FaceParser` (with horizontal-flip test-time averaging: the 12 classes have no left/right)."
     def __init__(self, net:ParserNet, batch_size:int=32, flip:bool=True, bias=None):
@@ -302,6 +337,7 @@ class NetParser(FaceParser):
         return np.concatenate([(self.probs(images[i:i + self.batch_size]).clamp_min(1e-8).log() + b).argmax(1).to(torch.uint8).numpy()
                                for i in range(0, len(images), self.batch_size)]) if len(images) else np.zeros(images.shape[:3], np.uint8)
 
+# %% ../nbs/04_parser.ipynb #32afc32c
 class CallableParser(FaceParser):
     "A user's parser (a function or object returning label maps in a 19-class order) mapped to 12 classes."
     def __init__(self, fn, # callable: (N,H,W,3) uint8 -> (N,H,W) integer labels in `scheme`
@@ -310,6 +346,7 @@ class CallableParser(FaceParser):
         self.fn, self.scheme = fn, scheme
     def parse(self, images): return to12(np.asarray(self.fn(images)), self.scheme)
 
+# %% ../nbs/04_parser.ipynb #c7b71b9a
 def load_parser(spec:str|os.PathLike,  # a parser folder (ours) or 'package.module:attr' (a user's parser)
                 scheme:str='12',       # label order of a user's parser output
                 batch_size:int=32) -> FaceParser:
@@ -330,6 +367,7 @@ def confusion(pred:np.ndarray, # (...,) predicted ids
     g, p = np.asarray(gt).ravel().astype(np.int64), np.asarray(pred).ravel().astype(np.int64)
     return np.bincount(g * n + p, minlength=n * n).reshape(n, n)
 
+# %% ../nbs/04_parser.ipynb #0d6be1f8
 def iou_per_class(cm:np.ndarray) -> np.ndarray: # (n,) IoU, NaN for classes absent from both
     "Per-class IoU from a confusion matrix."
     tp = np.diag(cm).astype(np.float64); union = cm.sum(0) + cm.sum(1) - tp
@@ -381,6 +419,17 @@ def run_parser_stage(cfg:ParserCfg, seed:int, data='artifacts/synthocc', out='mo
     save_parser(net, out, dict(training=summary, params=cfg.to_dict(), logit_bias=[round(float(v), 4) for v in bias]))
     return dict(summary, **timing)   # the timings go to the stage's metrics file, never into the model folder
 
+# %% ../nbs/04_parser.ipynb #370298de
+def train_stage(section:str,  # the stage's section of the params file, e.g. 'parser'
+                cfg_cls:type, # its `Config` class
+                run,          # the stage: run(cfg, seed, data, out, ckpt) -> summary dict
+                params, data, out, ckpt:str, metrics:str) -> dict: # the command line's arguments
+    "Load `base` + `section` from `params`, run the stage, save its summary to `metrics`; returns the summary."
+    base, cfg = load_params('base', BaseCfg, params), load_params(section, cfg_cls, params)
+    s = run(cfg, base.seed, data, out, ckpt or None)
+    if metrics: save_json(metrics, s)
+    return s
+
 # %% ../nbs/04_parser.ipynb #78ea8a9d
 @cli('s3pot-parser')
 def parser_cli(params:str='params.yaml',        # params file (sections `base`, `parser`)
@@ -389,8 +438,6 @@ def parser_cli(params:str='params.yaml',        # params file (sections `base`, 
                ckpt:str='models/.parser.ckpt',   # resumable checkpoint ('' for none)
                metrics:str='metrics/parser.json'): # training summary and wall times ('' for none)
     "Train the 12-class face parser on clean faces (DVC stage `parser`)."
-    base, cfg = load_params('base', BaseCfg, params), load_params('parser', ParserCfg, params)
-    s = run_parser_stage(cfg, base.seed, data, out, ckpt or None)
-    if metrics: save_json(metrics, s)
+    s = train_stage('parser', ParserCfg, run_parser_stage, params, data, out, ckpt, metrics)
     extra = f", clean val mIoU {s['val_miou_clean']:.3f}" if 'val_miou_clean' in s else ''
     print(f"s3pot-parser: {s['steps']} steps on {s['n_train']} clean faces in {s['train_seconds']:.0f} s{extra} -> {out}")

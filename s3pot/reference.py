@@ -26,6 +26,7 @@ __all__ = ['KINDS', 'FRAME_LANDMARKS', 'ASTRONAUT_LANDMARKS', 'flat_reference', 
 # %% ../nbs/05b_reference.ipynb #5d1e14a0
 KINDS = ('generator', 'oracle', 'flat')
 
+# %% ../nbs/05b_reference.ipynb #90fa3ba0
 def flat_reference(images:np.ndarray,  # (N,H,W,3) uint8 photos
                    parsing:np.ndarray, # (N,H,W) their 12-class parsing
                   ) -> np.ndarray:     # (N,H,W,3) uint8
@@ -40,6 +41,7 @@ def flat_reference(images:np.ndarray,  # (N,H,W,3) uint8 photos
         out[i] = np.round(mean[p]).astype(np.uint8).reshape(images[i].shape)
     return out
 
+# %% ../nbs/05b_reference.ipynb #19bfe52c
 def make_reference(kind:str,              # 'generator', 'oracle' or 'flat'
                    images:np.ndarray,     # (N,H,W,3) uint8 photos (aligned frame)
                    parsing:np.ndarray,    # (N,H,W) predicted parsing of the photos
@@ -67,6 +69,7 @@ def psnr(a, b, mask):
     mse = np.mean((a[mask].astype(np.float64) - b[mask].astype(np.float64)) ** 2)
     return float(10 * np.log10(255 ** 2 / max(mse, 1e-10)))
 
+# %% ../nbs/05b_reference.ipynb #d549ac59
 def fidelity_removal(ref:np.ndarray,    # (N,H,W,3) references
                      raw:np.ndarray,    # (N,H,W,3) occluded photos
                      clean:np.ndarray,  # (N,H,W,3) clean images
@@ -106,6 +109,7 @@ class ReferenceCfg(Config):
     def __post_init__(self):
         if self.kind not in KINDS: raise ValueError(f"reference.kind must be one of {KINDS}, got {self.kind!r}")
 
+# %% ../nbs/05b_reference.ipynb #93e06514
 def parse_images(parser:FaceParser, images, batch_size:int=64, desc:str=None) -> np.ndarray:
     "Parse an image array batch by batch, with a progress bar."
     out = np.zeros(images.shape[:3], np.uint8)
@@ -113,6 +117,7 @@ def parse_images(parser:FaceParser, images, batch_size:int=64, desc:str=None) ->
     for b in (progress(it, desc, len(it)) if desc else it): out[b:b + batch_size] = parser(np.ascontiguousarray(images[b:b + batch_size]))
     return out
 
+# %% ../nbs/05b_reference.ipynb #b3a0b39e
 def reference_metrics(d:dict,          # one split of `load_split` (image, clean, parsing, alpha, gt, manifest)
                       pred:np.ndarray, # (N,H,W) predicted parsing of the occluded images
                       refs:dict,       # kind -> (N,H,W,3) references
@@ -142,11 +147,13 @@ def reference_metrics(d:dict,          # one split of `load_split` (image, clean
 FRAME_LANDMARKS = np.array([(53.1, 55.3), (76.2, 55.4), (64.6, 79.9)], np.float32)  # mean SynthOcc eyes, mouth at 128 px
 ASTRONAUT_LANDMARKS = np.array([(205, 101), (246, 104), (224, 144)], np.float32)     # in data/photos/astronaut.png (512 px)
 
+# %% ../nbs/05b_reference.ipynb #3701c575
 def _similarity(src, dst):
     import cv2
     M, _ = cv2.estimateAffinePartial2D(np.asarray(src, np.float32), np.asarray(dst, np.float32))
     return M
 
+# %% ../nbs/05b_reference.ipynb #6f0547f8
 def align_face(photo:np.ndarray,   # (H,W,3) uint8 photo
                landmarks,          # (3,2) eyes (left, right in the image) and mouth centre, pixels
                size:int=128) -> np.ndarray:
@@ -155,6 +162,7 @@ def align_face(photo:np.ndarray,   # (H,W,3) uint8 photo
     M = _similarity(landmarks, FRAME_LANDMARKS * size / 128)
     return cv2.warpAffine(photo, M, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
 
+# %% ../nbs/05b_reference.ipynb #b834a012
 def paste_occluder(face:np.ndarray, # (S,S,3) uint8 aligned face
                    family:str,      # SynthOcc occluder family
                    rng:np.random.Generator, textures:list):
@@ -170,6 +178,7 @@ def paste_occluder(face:np.ndarray, # (S,S,3) uint8 aligned face
     a8 = np.rint(np.clip(cv2.warpAffine(a, M, (n, n), flags=cv2.INTER_LINEAR), 0, 1) * 255).astype(np.uint8)
     return compose(face, rgb, a8), a8
 
+# %% ../nbs/05b_reference.ipynb #ba2200ac
 def _grid_figure(rows, titles, cols=2, suptitle=None, title_colors=None):
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -187,6 +196,7 @@ def _grid_figure(rows, titles, cols=2, suptitle=None, title_colors=None):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/05b_reference.ipynb #df553285
 def pick_samples(manifest:pd.DataFrame, n:int=16):
     "Row positions of `n` samples picked round-robin over families (in manifest order)."
     fams = list(dict.fromkeys(manifest['family'].astype(str)))
@@ -198,6 +208,7 @@ def pick_samples(manifest:pd.DataFrame, n:int=16):
         k += 1
     return out
 
+# %% ../nbs/05b_reference.ipynb #3f01298a
 def reference_figure(d:dict, pred, ref, n:int=16, kind='generator'):
     "raw | predicted parsing | reference | clean for `n` samples of one split, across families."
     man = d['manifest']; pick = pick_samples(man, n)
@@ -206,6 +217,7 @@ def reference_figure(d:dict, pred, ref, n:int=16, kind='generator'):
     colors = ['crimson' if man['held_out'][i] else 'black' for i in pick]
     return _grid_figure(rows, titles, 2, f'Reference generation ({kind}) on SynthOcc test faces: photo | parsing | reference | clean', colors)
 
+# %% ../nbs/05b_reference.ipynb #5aa25c9a
 def wild_demo(parser:FaceParser, generator:ReferenceGenerator, photo:np.ndarray, landmarks, textures:list,
               families=('hand', 'medical_mask', 'sunglasses', 'microphone'), seed:int=0, size:int=128):
     "Rows (photo, parsing, reference, clean) for a real aligned face with pasted SynthOcc occluders."
@@ -216,38 +228,26 @@ def wild_demo(parser:FaceParser, generator:ReferenceGenerator, photo:np.ndarray,
     return [(ims[k], colorize(par[k]), refs[k], clean) for k in range(len(ims))], ['no occluder'] + list(families)
 
 # %% ../nbs/05b_reference.ipynb #9e78ec6a
-def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='artifacts/reference',
-                  metrics='metrics/reference.json', figures='results/figures', photo='data/photos/astronaut.png',
-                  textures='data/textures'):
-    "Parse + reference every split into `out`; measure on `cfg.metrics_split`; draw the figures. Returns the metrics."
+def _reference_split(cfg:ReferenceCfg, data, split:str, parser, gen, seed:int, main:bool, tmp):
+    "Parse + reference this rank's shard of `split`; rank 0 gathers the shards and writes them under `tmp`. The gathered (pred, ref)."
     from s3pot.core import load_split
-    torch.set_num_threads(max(1, cfg.threads)); seed_everything(seed)
-    from s3pot.paper import resolve_parser, resolve_generator   # specs: our folders, 'bisenet:<file>', 'diffusers:<folder>', 'module:attr'
-    parser = resolve_parser(cfg.parser, cfg.parser_scheme, cfg.batch_size)
-    gen = resolve_generator(cfg.generator, cfg.batch_size) if (cfg.kind == 'generator' or metrics or figures) else None
-    if gen is not None and cfg.sample_steps and hasattr(gen, 'sample_steps'): gen.sample_steps = cfg.sample_steps
-    timing, keep = {}, {}
-    main = is_main()   # rank 0 (always, without torchrun) writes; the other ranks only compute their shards
-    with (atomic_dir(out) if main else nullcontext()) as tmp:
-        for split in cfg.splits:
-            if not (Path(data)/split).is_dir(): continue
-            t0 = time.time()
-            d = load_split(data, split, keys=['image', 'clean'] if cfg.kind == 'oracle' else ['image'])
-            img = np.asarray(d['image'])
-            rows = shard(len(img), cfg.batch_size); sl = slice(rows.start, rows.stop)   # whole batches (all rows in one process)
-            pred = parse_images(parser, img[sl], cfg.batch_size, f'parse {split}' if main else None)
-            keys = [(split, int(i)) for i in d['manifest']['index']]
-            clean = d['clean'][sl] if 'clean' in d else None
-            ref = make_reference(cfg.kind, img[sl], pred, clean, gen, seed, keys[sl], desc=f'reference {split}' if main else None)
-            flat = ref if cfg.kind == 'flat' else flat_reference(img[sl], pred)   # for the ablation ref_flat
-            pred, ref = gather_array(pred), gather_array(ref)                      # rank 0: the one-process arrays
-            flat = ref if cfg.kind == 'flat' else gather_array(flat)
-            if main: save_npy(tmp/split/'parsing.npy', pred); save_npy(tmp/split/'reference.npy', ref); save_npy(tmp/split/'flat.npy', flat)
-            timing[split] = round(time.time() - t0, 1)
-            if split == cfg.metrics_split: keep = dict(pred=pred, ref=ref)
-        if main: save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,
-                                                 sample_steps=getattr(gen, 'sample_steps', None), frame='aligned dataset frame'))
-    if not main: return {}
+    d = load_split(data, split, keys=['image', 'clean'] if cfg.kind == 'oracle' else ['image'])
+    img = np.asarray(d['image'])
+    rows = shard(len(img), cfg.batch_size); sl = slice(rows.start, rows.stop)   # whole batches (all rows in one process)
+    pred = parse_images(parser, img[sl], cfg.batch_size, f'parse {split}' if main else None)
+    keys = [(split, int(i)) for i in d['manifest']['index']]
+    clean = d['clean'][sl] if 'clean' in d else None
+    ref = make_reference(cfg.kind, img[sl], pred, clean, gen, seed, keys[sl], desc=f'reference {split}' if main else None)
+    flat = ref if cfg.kind == 'flat' else flat_reference(img[sl], pred)   # for the ablation ref_flat
+    pred, ref = gather_array(pred), gather_array(ref)                      # rank 0: the one-process arrays
+    flat = ref if cfg.kind == 'flat' else gather_array(flat)
+    if main: save_npy(tmp/split/'parsing.npy', pred); save_npy(tmp/split/'reference.npy', ref); save_npy(tmp/split/'flat.npy', flat)
+    return pred, ref
+
+# %% ../nbs/05b_reference.ipynb #5af6f374
+def _reference_measurements(cfg:ReferenceCfg, seed:int, data, keep:dict, parser, gen, timing:dict, metrics, figures) -> dict:
+    "The measurements on `cfg.metrics_split` (saved to `metrics`) and the test figure; {} where they cannot be made."
+    from s3pot.core import load_split
     m = {}
     mp = Path(data)/cfg.metrics_split
     if metrics and keep and (mp/'clean.npy').exists() and (mp/'gt.npy').exists():
@@ -264,6 +264,11 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
         if figures:
             fig = reference_figure(d, pred, refs['generator'], cfg.figure_n)
             with atomic_write(Path(figures)/'reference_test.png') as f: fig.savefig(f, format='png', dpi=80)
+    return m
+
+# %% ../nbs/05b_reference.ipynb #fbd52c63
+def _wild_figure(parser, gen, seed:int, figures, photo, textures):
+    "The figure of the real face with pasted occluders (`reference_wild.png`), when `figures` and the photo are given."
     if figures and photo and Path(photo).exists():
         from s3pot.core import read_image
         from s3pot.synthocc import load_textures, builtin_textures
@@ -271,6 +276,31 @@ def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='ar
         rows, titles = wild_demo(parser, gen, read_image(photo), ASTRONAUT_LANDMARKS, tex, seed=seed)
         fig = _grid_figure(rows, titles, 1, 'A real face (astronaut) with pasted SynthOcc occluders: domain gap, not a result')
         with atomic_write(Path(figures)/'reference_wild.png') as f: fig.savefig(f, format='png', dpi=80)
+
+# %% ../nbs/05b_reference.ipynb #a07d2111
+def run_reference(cfg:ReferenceCfg, seed:int, data='artifacts/synthocc', out='artifacts/reference',
+                  metrics='metrics/reference.json', figures='results/figures', photo='data/photos/astronaut.png',
+                  textures='data/textures'):
+    "Parse + reference every split into `out`; measure on `cfg.metrics_split`; draw the figures. Returns the metrics."
+    torch.set_num_threads(max(1, cfg.threads)); seed_everything(seed)
+    from s3pot.paper import resolve_parser, resolve_generator   # specs: our folders, 'bisenet:<file>', 'diffusers:<folder>', 'module:attr'
+    parser = resolve_parser(cfg.parser, cfg.parser_scheme, cfg.batch_size)
+    gen = resolve_generator(cfg.generator, cfg.batch_size) if (cfg.kind == 'generator' or metrics or figures) else None
+    if gen is not None and cfg.sample_steps and hasattr(gen, 'sample_steps'): gen.sample_steps = cfg.sample_steps
+    timing, keep = {}, {}
+    main = is_main()   # rank 0 (always, without torchrun) writes; the other ranks only compute their shards
+    with (atomic_dir(out) if main else nullcontext()) as tmp:
+        for split in cfg.splits:
+            if not (Path(data)/split).is_dir(): continue
+            t0 = time.time()
+            pred, ref = _reference_split(cfg, data, split, parser, gen, seed, main, tmp)
+            timing[split] = round(time.time() - t0, 1)
+            if split == cfg.metrics_split: keep = dict(pred=pred, ref=ref)
+        if main: save_json(tmp/'info.json', dict(kind=cfg.kind, parser=cfg.parser, generator=cfg.generator, seed=seed,
+                                                 sample_steps=getattr(gen, 'sample_steps', None), frame='aligned dataset frame'))
+    if not main: return {}
+    m = _reference_measurements(cfg, seed, data, keep, parser, gen, timing, metrics, figures)
+    _wild_figure(parser, gen, seed, figures, photo, textures)
     return m
 
 # %% ../nbs/05b_reference.ipynb #651cb942
