@@ -8,13 +8,19 @@ import os
 from dataclasses import dataclass
 import numpy as np, cv2
 from fastcore.basics import patch
-from .reference import FRAME_LANDMARKS, _similarity
 
 # %% auto #0
-__all__ = ['EYE_BOX', 'EYE_PRIOR', 'MOUTH_Y', 'MOUTH_PER_EYE_DIST', 'HaarDetector', 'FRAMES', 'DETECTOR_SPECS', 'FaceBox',
-           'FaceDetector', 'LandmarkDetector', 'CascadeParams', 'group_boxes', 'drop_duplicates', 'dark_eyes',
-           'CascadeDetector', 'ffhq_transform', 'frame_transform', 'align', 'warp_mask', 'unwarp_mask', 'NoFaceError',
-           'default_detector', 'detector_name', 'detect_and_align', 'load_detector']
+__all__ = ['FRAME_LANDMARKS', 'EYE_BOX', 'EYE_PRIOR', 'MOUTH_Y', 'MOUTH_PER_EYE_DIST', 'HaarDetector', 'FRAMES', 'DETECTOR_SPECS',
+           'FaceBox', 'FaceDetector', 'LandmarkDetector', 'CascadeParams', 'group_boxes', 'drop_duplicates',
+           'dark_eyes', 'CascadeDetector', 'ffhq_transform', 'frame_transform', 'align', 'warp_mask', 'unwarp_mask',
+           'NoFaceError', 'default_detector', 'detector_name', 'detect_and_align', 'load_detector']
+
+# %% ../nbs/01c_align.ipynb #19396595
+FRAME_LANDMARKS = np.array([(53.1, 55.3), (76.2, 55.4), (64.6, 79.9)], np.float32)  # mean SynthOcc eyes, mouth at 128 px
+
+def _similarity(src, dst):
+    M, _ = cv2.estimateAffinePartial2D(np.asarray(src, np.float32), np.asarray(dst, np.float32))
+    return M
 
 # %% ../nbs/01c_align.ipynb #d912d57b
 @dataclass

@@ -13,15 +13,16 @@ import torch
 from .core import Config, ConfigError, load_params, seed_everything, save_npy, save_json, atomic_dir, atomic_write, progress, project_root
 from .core import BaseCfg, cli
 from .core import CLASSES, N_CLASSES
+from .align import FRAME_LANDMARKS, _similarity
 from .parser import FaceParser, load_parser, confusion, iou_per_class
 from .generator import ReferenceGenerator, load_generator, check_pair
 from .core import face_prompt_region, colorize, FACE_PROMPT_CLASSES
 from .distributed import shard, gather_array, is_main, session
 
 # %% auto #0
-__all__ = ['KINDS', 'FRAME_LANDMARKS', 'ASTRONAUT_LANDMARKS', 'flat_reference', 'make_reference', 'psnr', 'fidelity_removal',
-           'ReferenceCfg', 'parse_images', 'reference_metrics', 'align_face', 'paste_occluder', 'pick_samples',
-           'reference_figure', 'wild_demo', 'run_reference', 'reference_cli']
+__all__ = ['KINDS', 'ASTRONAUT_LANDMARKS', 'flat_reference', 'make_reference', 'psnr', 'fidelity_removal', 'ReferenceCfg',
+           'parse_images', 'reference_metrics', 'align_face', 'paste_occluder', 'pick_samples', 'reference_figure',
+           'wild_demo', 'run_reference', 'reference_cli']
 
 # %% ../nbs/05b_reference.ipynb #5d1e14a0
 KINDS = ('generator', 'oracle', 'flat')
@@ -144,14 +145,7 @@ def reference_metrics(d:dict,          # one split of `load_split` (image, clean
     return m
 
 # %% ../nbs/05b_reference.ipynb #999aca98
-FRAME_LANDMARKS = np.array([(53.1, 55.3), (76.2, 55.4), (64.6, 79.9)], np.float32)  # mean SynthOcc eyes, mouth at 128 px
 ASTRONAUT_LANDMARKS = np.array([(205, 101), (246, 104), (224, 144)], np.float32)     # in data/photos/astronaut.png (512 px)
-
-# %% ../nbs/05b_reference.ipynb #3701c575
-def _similarity(src, dst):
-    import cv2
-    M, _ = cv2.estimateAffinePartial2D(np.asarray(src, np.float32), np.asarray(dst, np.float32))
-    return M
 
 # %% ../nbs/05b_reference.ipynb #6f0547f8
 def align_face(photo:np.ndarray,   # (H,W,3) uint8 photo

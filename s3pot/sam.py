@@ -57,7 +57,7 @@ class TinySamCfg(Config):
     @property
     def grid(self): return self.img_size // self.patch_size
 
-# %% ../nbs/02_sam.ipynb #1ce0930f
+# %% ../nbs/02_sam.ipynb #b8b0c3c9
 @dataclass(frozen=True)
 class SamCfg(Config):
     model: str = 'tiny'                            # 'tiny', 'vit_b', 'vit_l' or 'vit_h'
@@ -99,7 +99,7 @@ def build_sam_tiny(cfg:TinySamCfg=None): # architecture (default: `TinySamCfg()`
 class CheckpointError(ValueError):
     "A checkpoint that cannot be loaded into the requested model; the message names the file and the problem."
 
-# %% ../nbs/02_sam.ipynb #f5956531
+# %% ../nbs/02_sam.ipynb #ce488109
 def _names(keys, n=6):
     keys = sorted(keys)
     return str(keys[:n])[:-1] + (f", ... {len(keys) - n} more]" if len(keys) > n else ']')
@@ -110,7 +110,7 @@ def _guess_model(sd):
     if not isinstance(w, torch.Tensor) or w.ndim != 4: return None
     return {1280: 'vit_h', 1024: 'vit_l', 768: 'vit_b'}.get(w.shape[0], f"small SAM (embed {w.shape[0]}, patch {w.shape[-1]})")
 
-# %% ../nbs/02_sam.ipynb #05bc56aa
+# %% ../nbs/02_sam.ipynb #64804a85
 def state_dict_problems(expected:dict, # `model.state_dict()`
                         got:dict):     # the checkpoint's state dict
     "List of human-readable problems: missing keys, unexpected keys, shape mismatches (empty if it fits)."
@@ -123,7 +123,7 @@ def state_dict_problems(expected:dict, # `model.state_dict()`
     if shapes: probs.append(f"shape mismatches ({len(shapes)}): " + '; '.join(shapes[:6]) + (f"; ... {len(shapes) - 6} more" if len(shapes) > 6 else ''))
     return probs
 
-# %% ../nbs/02_sam.ipynb #65e01d1d
+# %% ../nbs/02_sam.ipynb #32da293b
 def load_sam_checkpoint(sam:Sam,        # model to fill
                         path,           # state dict saved with `torch.save(model.state_dict(), path)`
                         name:str='sam'): # model name for messages
@@ -145,15 +145,15 @@ def load_sam_checkpoint(sam:Sam,        # model to fill
     sam.load_state_dict(sd, strict=True)
     return sam
 
-# %% ../nbs/02_sam.ipynb #bc4a77b8
+# %% ../nbs/02_sam.ipynb #0e84661d
 def build_sam(name:str='tiny',          # 'tiny', 'vit_b', 'vit_l' or 'vit_h'
-              checkpoint=None,          # official-format state dict, 'hf:<id or folder>' (s3pot.hub), or None (random weights)
+              checkpoint=None,          # official-format state dict (None: random weights)
               cfg:TinySamCfg=None):     # architecture of 'tiny' (ignored for official models)
     "Build a stock `Sam` (official sizes via `sam_model_registry`, or the tiny one) and load `checkpoint`."
     if name not in SAM_MODELS: raise ValueError(f"unknown SAM model {name!r}; choose one of {list(SAM_MODELS)}")
-    if checkpoint is not None and str(checkpoint).startswith('hf:'):   # a transformers SamModel id or folder (s3pot.hub)
-        from s3pot.hub import build_sam_hf
-        return build_sam_hf(checkpoint, name, cfg)
+    if checkpoint is not None and str(checkpoint).startswith('hf:'):
+        raise CheckpointError(f"{checkpoint}: convert a model-hub SAM to the official format first: "
+                              f"s3pot-convert-sam {checkpoint} user/checkpoints/sam.pth (then sam.checkpoint: user/checkpoints/sam.pth)")
     if checkpoint is not None and not Path(checkpoint).exists(): raise CheckpointError(f"{checkpoint}: checkpoint not found")
     sam = build_sam_tiny(cfg.arch() if isinstance(cfg, SamCfg) else cfg) if name == 'tiny' else sam_model_registry[name]()
     if checkpoint is not None: load_sam_checkpoint(sam, checkpoint, name)
@@ -174,7 +174,7 @@ def _as_batch(images):
         out.append(im)
     return out
 
-# %% ../nbs/02_sam.ipynb #20658cfe
+# %% ../nbs/02_sam.ipynb #66b45ea4
 def _decoder_tokens(dec:MaskDecoder, sparse):
     "The decoder's output tokens (IoU + mask tokens) followed by the prompt tokens: (B, 1+M+N, C)."
     out = torch.cat([dec.iou_token.weight, dec.mask_tokens.weight], dim=0).unsqueeze(0).expand(sparse.size(0), -1, -1)
@@ -194,7 +194,7 @@ def two_way_image_side(dec:MaskDecoder,  # the stock mask decoder
         queries, keys = layer(queries=queries, keys=keys, query_pe=tokens, key_pe=key_pe)
     return keys
 
-# %% ../nbs/02_sam.ipynb #78af7cff
+# %% ../nbs/02_sam.ipynb #340c3f6f
 def _predict_masks(dec:MaskDecoder,     # the stock mask decoder
                    image_embeddings,    # (B,C,h,w) one embedding per prompt set
                    image_pe,            # (1,C,h,w) dense positional encoding
@@ -213,7 +213,7 @@ def _predict_masks(dec:MaskDecoder,     # the stock mask decoder
     masks = (hyper_in @ up.view(b, c2, h2 * w2)).view(b, -1, h2, w2)
     return masks, dec.iou_prediction_head(iou_token_out), keys
 
-# %% ../nbs/02_sam.ipynb #2f3462f3
+# %% ../nbs/02_sam.ipynb #d6925f72
 class SamBackbone(nn.Module):
     "A frozen `Sam` with SAM's own pre/post-processing, batched encoding, prompt-aware features and decoding."
     def __init__(self, sam:Sam, # a stock `segment_anything` model
@@ -240,7 +240,7 @@ class SamBackbone(nn.Module):
         "Size (H, W) of the resized image inside the padded square input."
         return self.transform.get_preprocess_shape(image_size[0], image_size[1], self.img_size)
 
-# %% ../nbs/02_sam.ipynb #4ccb1204
+# %% ../nbs/02_sam.ipynb #0e7ee8f5
 @patch
 def prepare(self:SamBackbone, images,  # uint8 RGB: (H,W,3), (B,H,W,3) or a list
             normalize:bool=True):      # SAM's pixel mean/std (False: the authors' [0,1] pixels, docs/method.md A3)
@@ -266,7 +266,7 @@ def encode(self:SamBackbone, images,   # uint8 RGB: (H,W,3), (B,H,W,3) or a list
     out = [self.sam.image_encoder(self.prepare(ims[i:i + batch_size], normalize)[0]) for i in range(0, len(ims), batch_size)]
     return torch.cat(out) if out else torch.zeros(0, self.dim, *self.grid)
 
-# %% ../nbs/02_sam.ipynb #9a4483f4
+# %% ../nbs/02_sam.ipynb #de04fd3e
 @patch
 def _points(self:SamBackbone, points, labels, image_size):
     pts = torch.as_tensor(np.asarray(points) if not isinstance(points, torch.Tensor) else points, dtype=torch.float, device=self.device)
@@ -296,7 +296,7 @@ def _tokens(self:SamBackbone, embedding, points, labels, image_size, sparse):
         raise ValueError(f"{embedding.shape[0]} embeddings but {sparse.shape[0]} prompt sets")
     return sparse, dense
 
-# %% ../nbs/02_sam.ipynb #31a35a19
+# %% ../nbs/02_sam.ipynb #83ae3af5
 @patch
 def attend(self:SamBackbone, embedding, # (B,C,h,w) image embeddings (e.g. from `encode`)
            points=None,                 # (B,N,2) prompt points in original pixels
@@ -309,7 +309,7 @@ def attend(self:SamBackbone, embedding, # (B,C,h,w) image embeddings (e.g. from 
     b, c, h, w = embedding.shape
     return keys.transpose(1, 2).reshape(b, c, h, w)
 
-# %% ../nbs/02_sam.ipynb #6c209e83
+# %% ../nbs/02_sam.ipynb #4f3f68ee
 @patch
 def decode(self:SamBackbone, embedding, # (B,C,h,w) image embeddings
            points=None,            # (B,N,2) prompt points (x, y) in original pixels
@@ -327,7 +327,7 @@ def decode(self:SamBackbone, embedding, # (B,C,h,w) image embeddings
     logits = self.sam.postprocess_masks(lo, self.input_size(size), size)
     return (logits, iou, lo) if low_res else (logits, iou)
 
-# %% ../nbs/02_sam.ipynb #8eb77c1c
+# %% ../nbs/02_sam.ipynb #5ffce8ad
 @patch
 def token_centres(self:SamBackbone, image_size=None): # original (H, W)
     "(h*w, 2) pixel coordinates (x, y) of the patch centres in the original image, row-major (authors' convention)."
