@@ -22,9 +22,9 @@ from .sam import SamCfg, SamBackbone, build_sam, build_sam_tiny, _predict_masks,
 __all__ = ['TARGET_WEIGHTS', 'CURVE_COLUMNS', 'PART_NAMES', 'PretrainCfg', 'load_textures', 'make_object', 'has_holes', 'paint',
            'photo_finish', 'generic_scene', 'face_scene', 'pick_targets', 'scene_batch', 'first_click', 'next_click',
            'grid_points', 'label_points', 'dense_prompt', 'region_prompt', 'pad_prompts', 'dice_loss', 'bce_loss',
-           'focal_loss', 'mask_iou', 'sam_loss', 'make_prompts', 'lr_at', 'min_area_at', 'train_step', 'eval_clicks',
-           'eval_set', 'face_parts', 'eval_face_parts', 'oracle_prompts', 'synthocc_test', 'train_faces', 'pretrain',
-           'evaluate_sam', 'prediction_figure', 'learning_curve_figure', 'pretrain_sam_cli']
+           'focal_loss', 'mask_iou', 'sam_loss', 'make_prompts', 'lr_at', 'min_area_at', 'fast_attention', 'train_step',
+           'eval_clicks', 'eval_set', 'face_parts', 'eval_face_parts', 'oracle_prompts', 'synthocc_test', 'train_faces',
+           'pretrain', 'evaluate_sam', 'prediction_figure', 'learning_curve_figure', 'pretrain_sam_cli']
 
 # %% ../nbs/03_pretrain_sam.ipynb #b26cda48
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def load_textures(root,           # folder of texture photographs
             out.append(a if s == 1 else cv2.resize(a, (w, h), interpolation=cv2.INTER_AREA))
     return out
 
-# %% ../nbs/03_pretrain_sam.ipynb #f3596d79
+# %% ../nbs/03_pretrain_sam.ipynb #607f38d2
 def _crop(rng, texs, h, w):
     "A random (h, w) window of a random texture, randomly flipped and transposed."
     t = texs[rng.integers(len(texs))]
@@ -134,7 +134,7 @@ def _fill(rng, texs, h, w):
         c = _colour(rng) * (1 - g) + _colour(rng) * g
     return np.clip(c, 0, 1, dtype=np.float32) if c.dtype == np.float32 else np.clip(c, 0, 1).astype(np.float32)
 
-# %% ../nbs/03_pretrain_sam.ipynb #b65075af
+# %% ../nbs/03_pretrain_sam.ipynb #1999bc80
 def _shape(rng, size):
     "A random object mask (size, size) uint8 in {0, 1}."
     m = np.zeros((size, size), np.uint8)
@@ -168,7 +168,7 @@ def _shape(rng, size):
         cv2.ellipse(m, (int(cx), int(cy)), (int(rr), int(rr * rng.uniform(0.5, 1))), rng.uniform(0, 180), 0, 360, 1, int(rng.integers(3, 8)))
     return m
 
-# %% ../nbs/03_pretrain_sam.ipynb #c5cef2af
+# %% ../nbs/03_pretrain_sam.ipynb #c6e6026e
 def _voronoi_parts(rng, base):
     "2-4 adjacent cells of `base` around random seeds inside it (distances stretched at random)."
     ys, xs = np.nonzero(base)
@@ -210,13 +210,13 @@ def make_object(rng,                  # numpy Generator
     parts = [p for p in parts if p.sum() >= 8]
     return (np.logical_or.reduce(parts), parts) if parts else None
 
-# %% ../nbs/03_pretrain_sam.ipynb #58c96356
+# %% ../nbs/03_pretrain_sam.ipynb #39be4a0c
 def has_holes(mask:np.ndarray) -> bool:
     "True if a bool mask has a hole or consists of several 8-connected pieces."
     _, n = ndi.label(mask, structure=np.ones((3, 3)))
     return n > 1 or bool((ndi.binary_fill_holes(mask) & ~mask).any())
 
-# %% ../nbs/03_pretrain_sam.ipynb #6728ad10
+# %% ../nbs/03_pretrain_sam.ipynb #a2160da2
 def paint(img, rng, texs, parts):
     "Paint every part mask onto the float image `img` (in place) with its own random appearance."
     for p in parts:
@@ -237,7 +237,7 @@ def _shift(obj, to):
     mv = lambda m: np.roll(np.roll(m, dy, 0), dx, 1)
     return mv(obj[0]), [mv(p) for p in obj[1]]
 
-# %% ../nbs/03_pretrain_sam.ipynb #7a880722
+# %% ../nbs/03_pretrain_sam.ipynb #58065fbb
 def _visible_targets(objs, size, cover=None):
     "(kind, visible mask, None) of every object (reverse painting order: later objects hide earlier ones)."
     out, later = [], np.zeros((size, size), bool) if cover is None else cover.copy()
@@ -266,7 +266,7 @@ def generic_scene(rng,                    # numpy Generator: the scene is a pure
         paint(img, rng, texs, o[1]); objs.append(o)
     return photo_finish(rng, img, size), _visible_targets(objs, size)
 
-# %% ../nbs/03_pretrain_sam.ipynb #24448fdd
+# %% ../nbs/03_pretrain_sam.ipynb #ecc4c713
 def face_scene(rng,                    # numpy Generator
                texs:list,              # from `load_textures`
                faces:np.ndarray,       # (N,S,S,3) uint8 clean faces
@@ -295,7 +295,7 @@ def face_scene(rng,                    # numpy Generator
     tg += _visible_targets(objs, size)
     return photo_finish(rng, img, size), [t for t in tg if t[1].any()]
 
-# %% ../nbs/03_pretrain_sam.ipynb #6f37f6f7
+# %% ../nbs/03_pretrain_sam.ipynb #91442243
 TARGET_WEIGHTS = {'whole': 2, 'part': 1, 'simple': 1, 'face': 3, 'covered_face': 2, 'face_part': 2, 'head': 1}
 
 def pick_targets(rng, targets:list, k:int, min_area:int):
@@ -305,7 +305,7 @@ def pick_targets(rng, targets:list, k:int, min_area:int):
     w = np.array([TARGET_WEIGHTS[t[0]] * (2 if has_holes(t[1]) else 1) for t in ok], float)
     return [ok[i] for i in rng.choice(len(ok), k, p=w / w.sum())]
 
-# %% ../nbs/03_pretrain_sam.ipynb #c05181cd
+# %% ../nbs/03_pretrain_sam.ipynb #913fa1bf
 def scene_batch(rng, texs, n:int, k:int, size:int, cfg:PretrainCfg, min_area:int, faces=None):
     "`n` scenes (a share `p_face` of them face scenes when `faces` = (images, parsing)) with `k` targets each."
     ims, tgs = [], []
@@ -353,7 +353,7 @@ def next_click(pred, target, rng=None):
     pos = dfn.max() >= dfp.max()
     return _centre(dfn if pos else dfp), int(pos)
 
-# %% ../nbs/03_pretrain_sam.ipynb #a6751eee
+# %% ../nbs/03_pretrain_sam.ipynb #c3203ab6
 def grid_points(size:int, grid:int):
     "(grid*grid, 2) token centres (x, y) of a square image, row-major (as `SamBackbone.token_centres`)."
     p = size / grid
@@ -378,7 +378,7 @@ def dense_prompt(rng, target, n:int, grid:int):
         (x, y), _ = first_click(target, rng); pts[0] = (x, y); lab[0] = 1
     return pts.astype(np.float32), lab
 
-# %% ../nbs/03_pretrain_sam.ipynb #616291f9
+# %% ../nbs/03_pretrain_sam.ipynb #52cae450
 def region_prompt(target, region, grid:int):
     "Every token centre inside `region` (bool mask), labelled by `target`: points (N,2) float32, labels (N,)."
     g = grid_points(target.shape[0], grid)
@@ -406,13 +406,13 @@ def focal_loss(logits, target, alpha:float=-1.0):
     "Sigmoid focal loss (gamma 2; class weight `alpha`, -1 for none) per mask, mean over pixels: (..., H, W) -> (...)."
     return sigmoid_focal_loss(logits, target, alpha=alpha, gamma=2, reduction='none').flatten(-2).mean(-1)
 
-# %% ../nbs/03_pretrain_sam.ipynb #eab865f3
+# %% ../nbs/03_pretrain_sam.ipynb #f7d54803
 def mask_iou(pred, target):
     "IoU of boolean masks over the last two dims (empty union counts as 1)."
     inter = (pred & target).flatten(-2).sum(-1).float(); union = (pred | target).flatten(-2).sum(-1).float()
     return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
 
-# %% ../nbs/03_pretrain_sam.ipynb #d5617825
+# %% ../nbs/03_pretrain_sam.ipynb #43f14959
 def sam_loss(logits,       # (B,M,h,w) mask logits (low resolution)
              iou_pred,     # (B,M) predicted IoU
              target,       # (B,H,W) bool ground truth (H = k·h)
@@ -447,7 +447,7 @@ def _best(logits, iou):
     "The mask with the highest predicted IoU: (B,M,H,W), (B,M) -> (B,H,W) bool."
     return (logits[torch.arange(len(iou)), iou.argmax(1)] > 0)
 
-# %% ../nbs/03_pretrain_sam.ipynb #725d2a6e
+# %% ../nbs/03_pretrain_sam.ipynb #ab83419c
 def _click_prompts(sam, emb, targets, rng, k:int):
     "`k` interactive clicks per target: the first inside it, the others on the error of the model's prediction."
     c = [first_click(t, rng) for t in targets]
@@ -486,7 +486,7 @@ def make_prompts(sam, emb, targets, rng, cfg:PretrainCfg, step:int=None):
     if u < cfg.p_single + cfg.p_clicks: return ('clicks', *_click_prompts(sam, emb, masks, rng, int(rng.integers(2, cfg.max_clicks + 1))))
     return ('dense', *_dense_prompts(rng, targets, grid, cfg))
 
-# %% ../nbs/03_pretrain_sam.ipynb #a015a0ae
+# %% ../nbs/03_pretrain_sam.ipynb #ea47c563
 def lr_at(step:int, cfg:PretrainCfg):
     "Learning rate at `step`: linear warm-up, then cosine decay to `min_lr_frac`·lr."
     if step < cfg.warmup: return cfg.lr * (step + 1) / cfg.warmup
@@ -498,7 +498,39 @@ def min_area_at(step:int, cfg:PretrainCfg):
     t = min(1.0, step / max(1, cfg.curriculum_steps))
     return int(round(cfg.min_area_start + t * (cfg.min_area - cfg.min_area_start)))
 
-# %% ../nbs/03_pretrain_sam.ipynb #e4c01313
+# %% ../nbs/03_pretrain_sam.ipynb #d1284878
+from contextlib import contextmanager
+from segment_anything.modeling import transformer as _sam_tf, image_encoder as _sam_ie
+
+def _sdpa_decoder_attention(self, q, k, v):
+    "`segment_anything.modeling.transformer.Attention.forward` with a fused attention kernel."
+    q, k, v = self.q_proj(q), self.k_proj(k), self.v_proj(v)
+    q, k, v = (self._separate_heads(x, self.num_heads) for x in (q, k, v))
+    return self.out_proj(self._recombine_heads(F.scaled_dot_product_attention(q, k, v)))
+
+def _sdpa_encoder_attention(self, x):
+    "`segment_anything.modeling.image_encoder.Attention.forward` with a fused kernel (relative positions as a bias)."
+    B, H, W, _ = x.shape
+    qkv = self.qkv(x).reshape(B, H * W, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv.reshape(3, B * self.num_heads, H * W, -1).unbind(0)
+    bias = None
+    if self.use_rel_pos:
+        Rh, Rw = _sam_ie.get_rel_pos(H, H, self.rel_pos_h), _sam_ie.get_rel_pos(W, W, self.rel_pos_w)
+        r_q = q.reshape(-1, H, W, q.shape[-1])
+        rel_h, rel_w = torch.einsum("bhwc,hkc->bhwk", r_q, Rh), torch.einsum("bhwc,wkc->bhwk", r_q, Rw)
+        bias = (rel_h[:, :, :, :, None] + rel_w[:, :, :, None, :]).reshape(-1, H * W, H * W)
+    x = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, scale=self.scale)
+    return self.proj(x.view(B, self.num_heads, H, W, -1).permute(0, 2, 3, 1, 4).reshape(B, H, W, -1))
+
+@contextmanager
+def fast_attention():
+    "Within the block, the stock SAM attention modules use torch's fused attention kernel."
+    saved = _sam_tf.Attention.forward, _sam_ie.Attention.forward
+    _sam_tf.Attention.forward, _sam_ie.Attention.forward = _sdpa_decoder_attention, _sdpa_encoder_attention
+    try: yield
+    finally: _sam_tf.Attention.forward, _sam_ie.Attention.forward = saved
+
+# %% ../nbs/03_pretrain_sam.ipynb #ce58cb59
 def train_step(sam, opt, step:int, seed:int, texs, cfg:PretrainCfg, faces=None):
     "One optimisation step; returns a dict of logged values."
     rng = rng_for(seed, 'pretrain_sam', step)
@@ -557,7 +589,7 @@ def eval_clicks(sam, images, targets, clicks=(1, 3, 5), dense:bool=True, batch_s
         for k, v in res.items(): out.setdefault(k, []).append(v.numpy())
     return {k: np.concatenate(v) for k, v in out.items()}
 
-# %% ../nbs/03_pretrain_sam.ipynb #ac976c84
+# %% ../nbs/03_pretrain_sam.ipynb #b87b11ab
 def eval_set(texs, seed:int, n:int, size:int=128, cfg:PretrainCfg=PretrainCfg()):
     "Held-out generic scenes: images (n,S,S,3), one target each (n,S,S) bool, and which targets have holes/pieces (n,)."
     rng = rng_for(seed, 'pretrain_sam_eval'); ims, tgs = [], []
@@ -597,7 +629,7 @@ def eval_face_parts(sam, images, parsing, min_area:int=30, batch_size:int=100):
         ious.append(mask_iou(_best(lo, iou), torch.as_tensor(tg)).numpy())
     return np.concatenate(ious), np.array([c for _, c, _ in parts])
 
-# %% ../nbs/03_pretrain_sam.ipynb #39d4ae77
+# %% ../nbs/03_pretrain_sam.ipynb #41f65875
 def _occ_iou(pred, gt):
     "IoU of two bool masks, 1 where both are empty (the evaluation's convention)."
     u = (pred | gt).sum()
@@ -623,7 +655,7 @@ def oracle_prompts(sam,                   # the SAM to score
     return {p: {'seen': round(float(np.mean(np.array(v)[~h])), 4) if (~h).any() else None,
                 'held_out': round(float(np.mean(np.array(v)[h])), 4) if h.any() else None} for p, v in res.items()}
 
-# %% ../nbs/03_pretrain_sam.ipynb #63acd0d0
+# %% ../nbs/03_pretrain_sam.ipynb #d0f31277
 def synthocc_test(root, n:int=0):
     "The SynthOcc test split for scoring: images, gt, clean faces, clean parsing, held_out flags (the first n; 0: all)."
     import pandas as pd
@@ -653,7 +685,7 @@ def train_faces(cfg:PretrainCfg):
     if not cfg.p_face or not (d/'clean.npy').exists(): return None
     return np.load(d/'clean.npy', mmap_mode='r'), np.load(d/'parsing.npy', mmap_mode='r')
 
-# %% ../nbs/03_pretrain_sam.ipynb #e3c0452c
+# %% ../nbs/03_pretrain_sam.ipynb #6fa19d9a
 def _curve_point(sam, ev, te, step, seconds, loss):
     "One row of the learning curve: held-out generic mIoU (1, 3 clicks, dense, holes) and the face-polarity oracle."
     r = eval_clicks(sam, ev[0], ev[1], clicks=(1, 3), dense=True)
@@ -679,7 +711,7 @@ def _load_resume(path, sam, opt, key, log):
     log(f"pretrain_sam: resuming at step {int(st['step'])} ({float(st['elapsed']):.0f} s done)")
     return int(st['step']), float(st['elapsed']), json.loads(st['rows'])
 
-# %% ../nbs/03_pretrain_sam.ipynb #75c7c34c
+# %% ../nbs/03_pretrain_sam.ipynb #61523dc9
 CURVE_COLUMNS = ['step', 'seconds', 'loss', 'miou_1', 'miou_3', 'miou_dense', 'miou_holes', 'oracle_face_seen', 'oracle_face_held_out']
 
 def pretrain(cfg:PretrainCfg,          # training settings (`pretrain_sam` section)
@@ -703,7 +735,7 @@ def pretrain(cfg:PretrainCfg,          # training settings (`pretrain_sam` secti
     t0, acc = time.time(), []
     bar = progress(range(start, cfg.steps), 'pretrain_sam', total=cfg.steps, initial=start)
     for step in bar:
-        acc.append(train_step(sam, opt, step, seed, texs, cfg, faces)['loss'])
+        with fast_attention(): acc.append(train_step(sam, opt, step, seed, texs, cfg, faces)['loss'])
         if (step + 1) % 50 == 0: bar.set_postfix(loss=f"{np.mean(acc[-50:]):.3f}")
         last = step + 1 == cfg.steps
         if cfg.eval_every and ((step + 1) % cfg.eval_every == 0 or last):
@@ -801,7 +833,7 @@ def _dense_panel(sam, ax, im, t, title='dense', region=None, target=None):
     pred = lo[0, 0].numpy() > 0
     _show(ax, im, pred, p, l, f'{title} ({len(p)} points): IoU {_iou_t(pred, t):.2f}', t)
 
-# %% ../nbs/03_pretrain_sam.ipynb #f00e6b79
+# %% ../nbs/03_pretrain_sam.ipynb #b4d1096b
 def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
     "Held-out predictions: clicks and dense on generic scenes, holes, a face part, the oracle prompt on occluded faces."
     import matplotlib; matplotlib.use('Agg')
@@ -829,7 +861,7 @@ def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/03_pretrain_sam.ipynb #dd8263da
+# %% ../nbs/03_pretrain_sam.ipynb #99bad29d
 def learning_curve_figure(rows:list):
     "Learning curve: held-out mIoU (1, 3 clicks, dense, holes) and the oracle-prompt ceiling against training time."
     import matplotlib; matplotlib.use('Agg')
