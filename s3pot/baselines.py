@@ -13,7 +13,8 @@ from .core import Config, ConfigError, save_json, atomic_dir, progress, read_par
 from .core import BaseCfg, cli
 from .core import face_prompt_region
 from .prompts import otsu
-from .evaluate import image_metrics, ground_truth, masks_from_logits, write_report, _summary_line
+from .evaluate import ground_truth, masks_from_logits, score_split
+from fastcore.meta import delegates
 
 # %% auto #0
 __all__ = ['BASELINES', 'face_hull', 'parser_only_masks', 'otsu_masks', 'pixel_diff_masks', 'feature_contrast_masks',
@@ -29,6 +30,7 @@ def face_hull(P:np.ndarray): # (H,W) bool face-prompt region
     elif len(pts): out[P] = 1
     return out.astype(bool)
 
+# %% ../nbs/13_baselines.ipynb #ecf2fbad
 def parser_only_masks(parsing:np.ndarray): # (N,H,W) predicted parsing
     "(occlusion, visible face) of the parser-only baseline."
     P = face_prompt_region(parsing)
@@ -45,6 +47,7 @@ def otsu_masks(diff:np.ndarray,    # (N,H,W) difference maps (larger = more like
         if P[i].any(): occ[i] = P[i] & (diff[i] > otsu(diff[i][P[i]]))
     return occ, P & ~occ
 
+# %% ../nbs/13_baselines.ipynb #c5a20a33
 def pixel_diff_masks(images:np.ndarray,     # (N,H,W,3) uint8 raw
                      references:np.ndarray, # (N,H,W,3) uint8 references
                      parsing:np.ndarray):   # (N,H,W) predicted parsing
@@ -53,6 +56,7 @@ def pixel_diff_masks(images:np.ndarray,     # (N,H,W,3) uint8 raw
         if len(images) else np.zeros(parsing.shape, np.float32)
     return otsu_masks(d, parsing)
 
+# %% ../nbs/13_baselines.ipynb #ff431daa
 def feature_contrast_masks(contrast:np.ndarray, # (N,h,w) token cosine similarity cos(E_I, E_R) (FE's contrast)
                            parsing:np.ndarray): # (N,H,W) predicted parsing
     "(occlusion, visible face) masks of the SAM-feature-contrast baseline."
@@ -91,6 +95,7 @@ class SupervisedCfg(Config):
     dice: float = 1.0
     threads: int = 2
 
+# %% ../nbs/13_baselines.ipynb #7f04d32c
 def train_supervised(cfg:SupervisedCfg,
                      images:np.ndarray, # (N,H,W,3) uint8 photos (occluded)
                      gt:np.ndarray,     # (N,H,W) bool occlusion ground truth
@@ -115,6 +120,7 @@ def train_supervised(cfg:SupervisedCfg,
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); log.append(loss.item())
     return net.eval(), log
 
+# %% ../nbs/13_baselines.ipynb #758f24f1
 @torch.no_grad()
 def supervised_masks(net, images:np.ndarray, parsing:np.ndarray, batch_size:int=64):
     "(occlusion, visible face) of the supervised network (its occlusion is not restricted to P_pred)."
@@ -152,30 +158,27 @@ def baseline_masks(name:str, ds:dict, parsing:np.ndarray, reference_root='artifa
         return masks_from_logits(predict_split(model, emb, pr, cfg, desc='untrained')[0], parsing, cfg.polarity)
     raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
 
+# %% ../nbs/13_baselines.ipynb #41a93cd2
 @cli('s3pot-baseline')
+@delegates(score_split)
 def baseline_cli(name:str='pixel_diff',          # baseline name (one of `BASELINES`)
                  params:str='params.yaml',
                  data:str='artifacts/synthocc',
                  reference_root:str='artifacts/reference',
                  prompts_root:str='artifacts/prompts',
                  embed_root:str='artifacts/embed',
-                 split:str='test',
-                 metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
-                 results_dir:str='results/eval', # <results_dir>/<name>.csv (per image)
-                 time_dir:str='metrics/time'):   # <time_dir>/<name>.json (wall times)
+                 **kwargs):                      # `score_split`'s split, metrics_dir, results_dir, time_dir
     "Score a label-free baseline on the test split (DVC stage `baseline@<name>`)."
-    from s3pot.core import load_split
     if name not in BASELINES: raise ValueError(f"unknown baseline {name!r}; known: {', '.join(BASELINES)}")
     seed_everything(load_params('base', BaseCfg, params).seed); torch.set_num_threads(1)
-    ds = load_split(data, split); par = np.load(Path(reference_root)/split/'parsing.npy')
-    t0 = time.time()
-    occ, face = baseline_masks(name, ds, par, reference_root, params, prompts_root, embed_root, split)
-    g_occ, g_face = ground_truth(ds)
-    rep = write_report(name, image_metrics(occ, g_occ, face, g_face), ds['manifest'],
-                       {'regime': 'baseline', 'uses_labels': False}, metrics_dir, results_dir,
-                       {'seconds_per_image': round((time.time() - t0) / max(len(occ), 1), 4)}, time_dir)
-    print('s3pot-baseline: ' + _summary_line(name, rep))
+    def masks(ds, par, split):
+        t0 = time.time()
+        occ, face = baseline_masks(name, ds, par, reference_root, params, prompts_root, embed_root, split)
+        timing = lambda: {'seconds_per_image': round((time.time() - t0) / max(len(occ), 1), 4)}   # called after scoring
+        return occ, face, ground_truth(ds), ds['manifest'], {'regime': 'baseline', 'uses_labels': False}, timing
+    score_split('s3pot-baseline: ', name, data, reference_root, masks, **kwargs)
 
+# %% ../nbs/13_baselines.ipynb #900022fa
 @cli('s3pot-supervised')
 def supervised_cli(params:str='params.yaml',
                    data:str='artifacts/synthocc',
@@ -197,10 +200,9 @@ def supervised_cli(params:str='params.yaml',
         torch.save(net.state_dict(), tmp/'model.pth')
         save_json(tmp/'config.json', {'supervised': cfg.to_dict(), 'uses_labels': True, 'train_images': int(len(g_tr))})
         with open(tmp/'loss.csv', 'w') as f: pd.DataFrame({'step': np.arange(1, len(log) + 1), 'loss': log}).to_csv(f, index=False, lineterminator='\n', float_format='%.5f')
-    ds = load_split(data, split); par = np.load(Path(reference_root)/split/'parsing.npy')
-    occ, face = supervised_masks(net, np.asarray(ds['image']), par)
-    g_occ, g_face = ground_truth(ds)
-    rep = write_report('supervised', image_metrics(occ, g_occ, face, g_face), ds['manifest'],
-                       {'regime': 'supervised (uses train ground truth)', 'uses_labels': True}, metrics_dir, results_dir,
-                       {'train_seconds': round(secs, 1)}, time_dir)
-    print(f"s3pot-supervised: trained {cfg.steps} steps in {secs:.0f} s; " + _summary_line('supervised', rep))
+    def masks(ds, par, split):
+        occ, face = supervised_masks(net, np.asarray(ds['image']), par)
+        return occ, face, ground_truth(ds), ds['manifest'], {'regime': 'supervised (uses train ground truth)', 'uses_labels': True}, \
+               {'train_seconds': round(secs, 1)}
+    score_split(f"s3pot-supervised: trained {cfg.steps} steps in {secs:.0f} s; ", 'supervised', data, reference_root, masks, split,
+                metrics_dir, results_dir, time_dir)

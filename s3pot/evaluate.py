@@ -5,10 +5,17 @@
 # %% ../nbs/12_evaluate.ipynb #f3a5754c
 from __future__ import annotations
 import numpy as np, pandas as pd, cv2
+import json, time
+from pathlib import Path
+import torch
+from .core import save_json, atomic_write, progress, read_params, load_params, ConfigError, seed_everything
+from .core import BaseCfg, cli
+from .core import face_prompt_region
+from fastcore.meta import delegates
 
 # %% auto #0
 __all__ = ['boundary', 'boundary_f', 'image_metrics', 'summarise', 'report', 'masks_from_logits', 'ground_truth', 'predict_split',
-           'write_report', 'evaluate_cli']
+           'write_report', 'score_split', 'evaluate_cli']
 
 # %% ../nbs/12_evaluate.ipynb #10ff9452
 def _iou(a, b):
@@ -16,11 +23,13 @@ def _iou(a, b):
     inter = (a & b).sum((-2, -1)); uni = (a | b).sum((-2, -1))
     return np.where(uni > 0, inter / np.maximum(uni, 1), 1.0), inter, uni
 
+# %% ../nbs/12_evaluate.ipynb #1ffc1ec8
 def boundary(mask:np.ndarray): # (H,W) bool
     "One-pixel inner boundary of a binary mask."
     m = mask.astype(np.uint8)
     return (m - cv2.erode(m, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)).astype(bool)
 
+# %% ../nbs/12_evaluate.ipynb #34a9a468
 def boundary_f(pred:np.ndarray, gt:np.ndarray, # (H,W) bool masks
                tol:float=0.01):               # tolerance as a fraction of the image diagonal
     "Boundary F-score: precision/recall of boundary pixels within `tol`·diagonal of the other boundary."
@@ -33,6 +42,7 @@ def boundary_f(pred:np.ndarray, gt:np.ndarray, # (H,W) bool masks
     prec, rec = (bp & dg).sum() / bp.sum(), (bg & dp).sum() / bg.sum()
     return 0.0 if prec + rec == 0 else float(2 * prec * rec / (prec + rec))
 
+# %% ../nbs/12_evaluate.ipynb #536e3009
 def image_metrics(occ_pred:np.ndarray, # (N,H,W) bool predicted occlusion
                   occ_gt:np.ndarray,   # (N,H,W) bool true occlusion
                   face_pred:np.ndarray, # (N,H,W) bool predicted visible face
@@ -48,6 +58,7 @@ def image_metrics(occ_pred:np.ndarray, # (N,H,W) bool predicted occlusion
     return pd.DataFrame({'occ_iou': oi, 'face_iou': fi, 'miou': (fi + bi) / 2, 'f1': f1, 'boundary_f': bf,
                          'inter': inter, 'union': uni})
 
+# %% ../nbs/12_evaluate.ipynb #eaa2e26c
 def summarise(per_image:pd.DataFrame): # rows of `image_metrics` (a subset)
     "The report dict M for a set of images."
     if len(per_image) == 0: return {'n': 0}
@@ -56,6 +67,7 @@ def summarise(per_image:pd.DataFrame): # rows of `image_metrics` (a subset)
     m['n'] = int(len(per_image))
     return m
 
+# %% ../nbs/12_evaluate.ipynb #1dc0e4bf
 def report(per_image:pd.DataFrame, # `image_metrics` rows
            manifest:pd.DataFrame): # matching manifest rows (columns family, held_out)
     "Metrics for seen, held-out and all images, and per family."
@@ -65,13 +77,6 @@ def report(per_image:pd.DataFrame, # `image_metrics` rows
     return out
 
 # %% ../nbs/12_evaluate.ipynb #22ce1dfe
-import json, time
-from pathlib import Path
-import torch
-from .core import save_json, atomic_write, progress, read_params, load_params, ConfigError, seed_everything
-from .core import BaseCfg, cli
-from .core import face_prompt_region
-
 def masks_from_logits(logits:np.ndarray, # (..., H, W) mask logits
                       parsing:np.ndarray, # (..., H, W) predicted parsing
                       polarity:str='face'):
@@ -81,6 +86,7 @@ def masks_from_logits(logits:np.ndarray, # (..., H, W) mask logits
     occ = P & (fg if polarity == 'occluder' else ~fg)
     return occ, P & ~occ
 
+# %% ../nbs/12_evaluate.ipynb #2f94e0e3
 def ground_truth(data:dict,      # a `load_split` dict (needs gt; parsing on SynthOcc)
                  parsing=None):   # predicted parsing, used where the data has no true parsing (real photos)
     "(true occlusion, visible face) of a split; real photos have no true parsing: face = predicted face region − true occluder."
@@ -140,11 +146,37 @@ def write_report(name, per_image:pd.DataFrame, manifest:pd.DataFrame, extra:dict
     with atomic_write(Path(results_dir)/f'{name}.csv', 'w') as f: df.to_csv(f, index=False, lineterminator='\n', float_format='%.5f')
     return rep
 
+# %% ../nbs/12_evaluate.ipynb #5fdff13a
 def _summary_line(name, rep):
     s, h = rep['seen'], rep['held_out']
     return f"{name}: occluder IoU seen {s.get('occ_iou', float('nan')):.3f} / held-out {h.get('occ_iou', float('nan')):.3f} (n={rep['all']['n']})"
 
+# %% ../nbs/12_evaluate.ipynb #72c7076d
+def score_split(prefix:str,                     # start of the summary line, e.g. 's3pot-evaluate: '
+                name:str,                       # report name
+                data:str,                       # dataset with ground truth (a collected folder)
+                parsing_root:str,               # predicted parsing (<parsing_root>/<split>/parsing.npy)
+                masks,                          # masks(ds, parsing, split) -> (occ, face, (gt_occ, gt_face), manifest, extra, timing) or None
+                split:str='test',
+                metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
+                results_dir:str='results/eval', # <results_dir>/<name>.csv (per image)
+                time_dir:str='metrics/time'):   # <time_dir>/<name>.json (wall times)
+    "Load a split and its predicted parsing, score the masks `masks` makes of them, write the report, print its summary line."
+    from s3pot.core import load_split
+    ds = load_split(data, split); par = np.load(Path(parsing_root)/split/'parsing.npy')
+    scored = masks(ds, par, split)
+    if scored is None:   # no image has ground truth (imported photos)
+        save_json(Path(metrics_dir)/f'{name}.json', {'all': {'n': 0}, 'note': 'no ground truth'})
+        print(f"{prefix}{data}/{split}: no image has ground truth (labelme JSON or mask PNG); nothing scored"); return None
+    occ, face, (gt_occ, gt_face), man, extra, timing = scored
+    per_image = image_metrics(occ, gt_occ, face, gt_face)
+    rep = write_report(name, per_image, man, extra, metrics_dir, results_dir, timing() if callable(timing) else timing, time_dir)
+    print(prefix + _summary_line(name, rep))
+    return rep
+
+# %% ../nbs/12_evaluate.ipynb #a8aad35d
 @cli('s3pot-evaluate')
+@delegates(score_split)
 def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  per_image:bool=False,          # per-image regime (test-time fitting) instead of the general model
                  params:str='params.yaml',
@@ -153,16 +185,12 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  models:str='models',           # trained variants (<models>/<variant>/screen.pth)
                  prompts_root:str='artifacts/prompts',
                  embed_root:str='artifacts/embed',
-                 split:str='test',
-                 metrics_dir:str='metrics/eval', # <metrics_dir>/<name>.json
-                 results_dir:str='results/eval', # <results_dir>/<name>.csv (per image)
-                 time_dir:str='metrics/time'):   # <time_dir>/<name>.json (wall times)
+                 **kwargs):                     # `score_split`'s split, metrics_dir, results_dir, time_dir
     "Score a variant on the test split (DVC stage `evaluate@<variant>`); imported photos: only those with ground truth."
     from s3pot.sam import SamCfg, SamBackbone
     from s3pot.cache import EmbeddingCache
     from s3pot.prompts import PromptSet, ScreeningLayer
     from s3pot.train import variant_cfg, ScreenedDecoder
-    from s3pot.core import load_split
     P = read_params(params); cfg, ps = variant_cfg(P, variant)
     base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
     seed_everything(base.seed); torch.set_num_threads(cfg.threads)
@@ -171,24 +199,20 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
     if not per_image or cfg.adapt_init == 'general':
         sd = torch.load(Path(models)/variant/'screen.pth', map_location='cpu', weights_only=True)
         model.screen.load_state_dict(sd)
-    ds = load_split(data, split); par = np.load(Path(parsing_root)/split/'parsing.npy')
-    pr = PromptSet(Path(prompts_root)/ps/split)
-    t0 = time.time()
-    logits, info = predict_split(model, EmbeddingCache(Path(embed_root)/sam_cfg.model).array(split), pr, cfg, per_image, base.seed,
-                                 desc=f"{'adapt' if per_image else 'predict'} {variant}")
-    secs = time.time() - t0
-    occ, face = masks_from_logits(logits, par, cfg.polarity)
-    gt_occ, gt_face = ground_truth(ds, par)
-    man = ds['manifest']
-    if 'has_gt' in man:   # imported photos: score only those with ground truth
-        keep = np.flatnonzero(man.has_gt.to_numpy() == 1)
-        if not len(keep):
-            save_json(Path(metrics_dir)/f"{variant}{'_per_image' if per_image else ''}.json", {'all': {'n': 0}, 'note': 'no ground truth'})
-            print(f"s3pot-evaluate: {data}/{split}: no image has ground truth (labelme JSON or mask PNG); nothing scored"); return
-        occ, face, gt_occ, gt_face, man = occ[keep], face[keep], gt_occ[keep], gt_face[keep], man.iloc[keep].reset_index(drop=True)
-    name = f'{variant}_per_image' if per_image else variant
-    extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant}
-    if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
-    rep = write_report(name, image_metrics(occ, gt_occ, face, gt_face), man, extra, metrics_dir, results_dir,
-                       {'seconds_per_image': round(secs / max(len(occ), 1), 4)}, time_dir)
-    print('s3pot-evaluate: ' + _summary_line(name, rep))
+    def masks(ds, par, split):
+        pr = PromptSet(Path(prompts_root)/ps/split)
+        t0 = time.time()
+        logits, info = predict_split(model, EmbeddingCache(Path(embed_root)/sam_cfg.model).array(split), pr, cfg, per_image, base.seed,
+                                     desc=f"{'adapt' if per_image else 'predict'} {variant}")
+        secs = time.time() - t0
+        occ, face = masks_from_logits(logits, par, cfg.polarity)
+        gt_occ, gt_face = ground_truth(ds, par)
+        man = ds['manifest']
+        if 'has_gt' in man:   # imported photos: score only those with ground truth
+            keep = np.flatnonzero(man.has_gt.to_numpy() == 1)
+            if not len(keep): return None
+            occ, face, gt_occ, gt_face, man = occ[keep], face[keep], gt_occ[keep], gt_face[keep], man.iloc[keep].reset_index(drop=True)
+        extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant}
+        if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
+        return occ, face, (gt_occ, gt_face), man, extra, {'seconds_per_image': round(secs / max(len(occ), 1), 4)}
+    score_split('s3pot-evaluate: ', f'{variant}_per_image' if per_image else variant, data, parsing_root, masks, **kwargs)

@@ -19,6 +19,7 @@ class LossCfg(Config):
     w_pun: float = 0.5    # punishment hinge on weak positives
     temperature: float = 10.0  # p = sigmoid(temperature * logit)
 
+# %% ../nbs/09_losses.ipynb #7ead4a12
 def point_logits(logits:torch.Tensor, # (H, W) or (1, H, W) upsampled mask logits of one image
                  points:torch.Tensor): # (N, 2) float (x, y) pixel coordinates
     "Logits at the pixels holding the points (nearest pixel; points at patch centres fall inside one pixel)."
@@ -28,6 +29,7 @@ def point_logits(logits:torch.Tensor, # (H, W) or (1, H, W) upsampled mask logit
     x = xy[:, 0].clamp(0, W - 1); y = xy[:, 1].clamp(0, H - 1)
     return z[y, x]
 
+# %% ../nbs/09_losses.ipynb #4748aee9
 def s3pot_loss(z:torch.Tensor,       # (N,) logits at the prompt points of one image
                labels:torch.Tensor,  # (N,) 1 = positive (clean face), 0 = negative (occluded)
                cfg:LossCfg=LossCfg()):

@@ -15,6 +15,7 @@ from .features import token_region
 from .prompts import PromptCfg, ScreeningLayer, image_prompts, token_points
 from .train import TrainCfg, ScreenedDecoder, prompt_labels, fit_single
 from .evaluate import masks_from_logits
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['OcclusionResult', 'FaceResult', 'PhotoResult', 'SegmentCfg', 'S3POT', 'overlay_image', 'segment_cli', 'package_cli']
@@ -33,6 +34,7 @@ class OcclusionResult:
     timings: dict = field(default_factory=dict)  # seconds per step
     memory: dict = field(default_factory=dict)   # MiB per step: GPU peak within the step (CUDA) or the process's peak RSS so far (CPU)
 
+# %% ../nbs/11_predict.ipynb #403963f8
 @dataclass
 class FaceResult:
     box: tuple                # (x, y, w, h) in the photo (None: the whole image was the face)
@@ -42,12 +44,14 @@ class FaceResult:
     result: OcclusionResult   # the face's result in the aligned frame (its `mask` at the frame's resolution)
     photo_mask: np.ndarray = None # (H,W) bool this face's occluders on the photo
 
+# %% ../nbs/11_predict.ipynb #a6128aa4
 @dataclass
 class PhotoResult:
     mask: np.ndarray          # (H,W) bool occluders of every face, merged, at the photo's full resolution
     face_mask: np.ndarray     # (H,W) bool visible face of every face
     faces: list               # `FaceResult` per face, left to right
 
+# %% ../nbs/11_predict.ipynb #f766244d
 @dataclass(frozen=True)
 class SegmentCfg(Config):
     size: int = 128           # side of the aligned working frame
@@ -60,6 +64,7 @@ class SegmentCfg(Config):
     def __post_init__(self):
         if self.frame not in ('', 'ffhq', 'synthocc'): raise ValueError(f"segment.frame must be '', 'ffhq' or 'synthocc', got {self.frame!r}")
 
+# %% ../nbs/11_predict.ipynb #192da7f5
 class S3POT:
     "Label-free face occlusion segmentation: parser + generator + frozen SAM + screening layer."
     def __init__(self, parser, generator, backbone:SamBackbone, screen:ScreeningLayer,
@@ -73,150 +78,133 @@ class S3POT:
 
     @classmethod
     def from_pretrained(cls, folder):
-        "Load a model folder written by `save_pretrained`; missing parts fail with the expected path."
-        from s3pot.parser import load_parser
-        from s3pot.generator import load_generator
-        folder = Path(folder)
-        if not (folder/'s3pot.json').exists(): raise FileNotFoundError(f"{folder}/s3pot.json: not an s3pot model folder")
-        meta = json.loads((folder/'s3pot.json').read_text())
-        for p in ('sam.pth', 'screen.pth', 'parser', 'generator'):
-            if not (folder/p).exists(): raise FileNotFoundError(f"{folder}/{p}: missing from the model folder")
-        sam_cfg = SamCfg.from_dict({**meta['sam'], 'checkpoint': str(folder/'sam.pth')}, where='s3pot.json:sam')
-        bb = SamBackbone.from_cfg(sam_cfg)
-        tcfg = TrainCfg.from_dict(meta.get('train', {}), where='s3pot.json:train')
-        screen = ScreeningLayer(bb.dim, tcfg.heads, identity=not tcfg.screen)
-        screen.load_state_dict(torch.load(folder/'screen.pth', map_location='cpu', weights_only=True))
-        return cls(load_parser(folder/'parser'), load_generator(folder/'generator'), bb, screen,
-                   PromptCfg.from_dict(meta.get('prompts', {})), tcfg, meta['size'], meta.get('seed', 0), sam_cfg)
+        "Load a model folder written by `save_pretrained`; missing parts fail with the expected path (`s3pot.build.build_from_folder`)."
+        from s3pot.build import build_from_folder
+        return build_from_folder(folder, cls)
 
     @classmethod
     def from_config(cls, params='profiles/paper/params.yaml', # params file (e.g. the paper profile)
                     screen:str=None):                         # screening-layer weights (default: `segment.screen`)
         "Build from a params file whose parser / generator / SAM are user files (specs); missing files are all named at once."
-        from s3pot.core import read_params, load_params
-        from s3pot.paper import check_profile, resolve_parser, resolve_generator
-        from s3pot.reference import ReferenceCfg
-        from s3pot.train import variant_cfg
-        P = read_params(params)
-        seg, rcfg = load_params('segment', SegmentCfg, params), load_params('reference', ReferenceCfg, params)
-        problems = check_profile(params, sections=('sam', 'reference'))
-        if problems: raise FileNotFoundError('; '.join(problems))
-        tcfg, ps = variant_cfg(P, seg.variant)
-        pcfg = PromptCfg.from_dict((P.get('prompt_sets') or {}).get(ps, {}), where=f'prompt_sets.{ps}')
-        sam_cfg = load_params('sam', SamCfg, params); bb = SamBackbone.from_cfg(sam_cfg)
-        if bb.img_size != seg.size: print(f"s3pot: note: SAM input {bb.img_size} px, aligned frame {seg.size} px (resized)", file=sys.stderr)
-        layer = ScreeningLayer(bb.dim, tcfg.heads, identity=not tcfg.screen)
-        path = seg.screen if screen is None else screen
-        if path:
-            if not Path(path).is_file(): raise FileNotFoundError(f"segment.screen = {path}: not found — train it first (the profile's "
-                                                                 "train stage) or set segment.screen: '' for the untrained screening layer")
-            layer.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
-        else: layer = ScreeningLayer(bb.dim, tcfg.heads, identity=True)
-        s3 = cls(resolve_parser(rcfg.parser, rcfg.parser_scheme, rcfg.batch_size), resolve_generator(rcfg.generator, rcfg.batch_size),
-                 bb, layer, pcfg, tcfg, seg.size, load_params('base', BaseCfg, params).seed, sam_cfg, seg.frame, seg.detector)
-        return s3.to('cuda' if seg.device == 'auto' and torch.cuda.is_available() else 'cpu' if seg.device == 'auto' else seg.device)
-
-    def to(self, device):
-        "Move SAM and the screening layer (the parser and generator pick their device themselves)."
-        self.model.to(device); self._general = {k: v.to(device) for k, v in self._general.items()}
-        return self
-
-    def _tick(self, t:dict, mem:dict, name:str, t0:float):
-        "Record a step's wall time (after a CUDA sync) and its peak memory: GPU peak since the last step, or the process's peak RSS."
-        if self.backbone.device.type == 'cuda':
-            torch.cuda.synchronize(self.backbone.device)
-            mem[name] = round(torch.cuda.max_memory_allocated(self.backbone.device) / 2**20, 1); torch.cuda.reset_peak_memory_stats(self.backbone.device)
-        else:
-            import resource
-            mem[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        t[name] = time.perf_counter() - t0
-        return time.perf_counter()
+        from s3pot.build import build_from_config
+        return build_from_config(params, screen, cls)
 
     @classmethod
     def load(cls, model): # a model folder (`save_pretrained`) or a params file (`from_config`)
         "`from_config` for a .yaml file, else `from_pretrained`."
         return cls.from_config(model) if str(model).endswith(('.yaml', '.yml')) else cls.from_pretrained(model)
 
-    def save_pretrained(self, folder, parser_dir, generator_dir):
-        "Write a self-contained model folder (atomically)."
-        with atomic_dir(folder) as tmp:
-            with atomic_write(tmp/'sam.pth') as f: torch.save(self.backbone.sam.state_dict(), f)
-            with atomic_write(tmp/'screen.pth') as f: torch.save(self._general, f)
-            shutil.copytree(parser_dir, tmp/'parser'); shutil.copytree(generator_dir, tmp/'generator')
-            sam = (self.sam_cfg or SamCfg()).to_dict(); sam['checkpoint'] = 'sam.pth'
-            save_json(tmp/'s3pot.json', {'format': 's3pot/1', 'size': self.size, 'seed': self.seed, 'sam': sam,
-                                         'prompts': self.prompt_cfg.to_dict(), 'train': self.train_cfg.to_dict()})
-        return Path(folder)
+    def to(self, device):
+        "Move SAM and the screening layer (the parser and generator pick their device themselves)."
+        self.model.to(device); self._general = {k: v.to(device) for k, v in self._general.items()}
+        return self
 
-    def _frame(self, image):
-        im = np.asarray(image)
-        if im.ndim != 3 or im.shape[-1] != 3 or im.dtype != np.uint8: raise ValueError(f"expected a (H,W,3) uint8 RGB image, got {im.shape} {im.dtype}")
-        return cv2.resize(im, (self.size, self.size), interpolation=cv2.INTER_AREA) if im.shape[:2] != (self.size, self.size) else im
+# %% ../nbs/11_predict.ipynb #1202c606
+@patch
+def _tick(self:S3POT, t:dict, mem:dict, name:str, t0:float):
+    "Record a step's wall time (after a CUDA sync) and its peak memory: GPU peak since the last step, or the process's peak RSS."
+    if self.backbone.device.type == 'cuda':
+        torch.cuda.synchronize(self.backbone.device)
+        mem[name] = round(torch.cuda.max_memory_allocated(self.backbone.device) / 2**20, 1); torch.cuda.reset_peak_memory_stats(self.backbone.device)
+    else:
+        import resource
+        mem[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    t[name] = time.perf_counter() - t0
+    return time.perf_counter()
 
-    @torch.no_grad()
-    def _prompts(self, img, key, t, mem):
+# %% ../nbs/11_predict.ipynb #e4ae42f3
+@patch
+def save_pretrained(self:S3POT, folder, parser_dir, generator_dir):
+    "Write a self-contained model folder (atomically)."
+    with atomic_dir(folder) as tmp:
+        with atomic_write(tmp/'sam.pth') as f: torch.save(self.backbone.sam.state_dict(), f)
+        with atomic_write(tmp/'screen.pth') as f: torch.save(self._general, f)
+        shutil.copytree(parser_dir, tmp/'parser'); shutil.copytree(generator_dir, tmp/'generator')
+        sam = (self.sam_cfg or SamCfg()).to_dict(); sam['checkpoint'] = 'sam.pth'
+        save_json(tmp/'s3pot.json', {'format': 's3pot/1', 'size': self.size, 'seed': self.seed, 'sam': sam,
+                                     'prompts': self.prompt_cfg.to_dict(), 'train': self.train_cfg.to_dict()})
+    return Path(folder)
+
+# %% ../nbs/11_predict.ipynb #8cbf3581
+@patch
+def _frame(self:S3POT, image):
+    "The image in the working frame: (size, size, 3) uint8, resized by area averaging when needed."
+    im = np.asarray(image)
+    if im.ndim != 3 or im.shape[-1] != 3 or im.dtype != np.uint8: raise ValueError(f"expected a (H,W,3) uint8 RGB image, got {im.shape} {im.dtype}")
+    return cv2.resize(im, (self.size, self.size), interpolation=cv2.INTER_AREA) if im.shape[:2] != (self.size, self.size) else im
+
+# %% ../nbs/11_predict.ipynb #2805f964
+@patch
+@torch.no_grad()
+def _prompts(self:S3POT, img, key, t, mem):
+    "RG, the encoder and FE + PS on a framed image: (parsing, reference, raw embedding, points, labels, contrast)."
+    t0 = time.perf_counter()
+    par = self.parser(img[None])[0]; t0 = self._tick(t, mem, 'parse', t0)
+    ref = self.generator.generate(img[None], par[None], seed=self.seed, keys=[key])[0]; t0 = self._tick(t, mem, 'reference', t0)
+    E = self.backbone.encode(np.stack([img, ref]) if self.prompt_cfg.reference != 'raw' else img[None]); t0 = self._tick(t, mem, 'encode', t0)
+    P = token_region(par, self.backbone.grid).to(E.device)
+    tok, lab, con, _ = image_prompts(self.backbone, E[0], E[1], P, img.shape[:2], self.prompt_cfg)
+    pts = token_points(tok.cpu(), self.backbone.grid, img.shape[:2]).numpy(); self._tick(t, mem, 'fe_ps', t0)
+    return par, ref, E[0], pts, lab.cpu().numpy().astype(np.int8), con.cpu().numpy()
+
+# %% ../nbs/11_predict.ipynb #9543b21c
+@patch
+def predict(self:S3POT, image,               # (H,W,3) uint8 RGB (any size; resized to the working frame)
+            adapt_steps:int=0,         # > 0: per-image regime with this many steps (fresh screening layer)
+            key:int=0):                # noise key of the reference (reproducibility across a batch)
+    "Segment the occluders of one face image."
+    img = self._frame(image); H0, W0 = np.asarray(image).shape[:2]
+    t, mem = {}, {}
+    if self.backbone.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.backbone.device)
+    par, ref, e, pts, lab, con = self._prompts(img, key, t, mem)
+    t0 = time.perf_counter()
+    slab = prompt_labels(lab, self.train_cfg.polarity); e = e[None]
+    if adapt_steps > 0:
+        torch.manual_seed(self.seed + key)
+        fresh = ScreeningLayer(self.backbone.dim, self.train_cfg.heads, identity=not self.train_cfg.screen)
+        self.model.screen.load_state_dict(fresh.state_dict())
+        lg, _, _ = fit_single(self.model, e, pts, slab, img.shape[:2], self.train_cfg.replace(adapt_steps=adapt_steps), self.seed + key)
+        self.model.screen.load_state_dict(self._general)
+    else:
+        with torch.no_grad():
+            self.model.screen.eval()
+            lg = self.model(e, self.model.tokens(pts, slab, img.shape[:2]), img.shape[:2]) if len(pts) else torch.full(img.shape[:2], 20.0)
+    self._tick(t, mem, 'decode', t0)
+    lg = lg.float().cpu().numpy()
+    occ, face = masks_from_logits(lg, par, self.train_cfg.polarity)
+    back = lambda m: cv2.resize(m.astype(np.uint8), (W0, H0), interpolation=cv2.INTER_NEAREST).astype(bool)
+    return OcclusionResult(back(occ), back(face), ref, par, pts, lab, con, lg, t, mem)
+
+# %% ../nbs/11_predict.ipynb #a6944392
+@patch(as_prop=True)
+def detector(self:S3POT):
+    if self._detector is None or isinstance(self._detector, str):
+        from s3pot.align import load_detector
+        self._detector = load_detector(self._detector)
+    return self._detector
+
+# %% ../nbs/11_predict.ipynb #4f27cf7e
+@patch
+def predict_photo(self:S3POT, image,          # (H,W,3) uint8 RGB photo, any size
+                  adapt_steps:int=0,    # per-image regime steps (0: general model)
+                  key:int=0):           # noise key (faces get key*100 + face index)
+    "Every face of a photo: detect, align into the frame, segment, map back at full resolution, merge. `NoFaceError` if none."
+    from s3pot.align import detect_and_align, unwarp_mask
+    im = np.asarray(image)
+    if not self.frame:   # aligned crops: one 'face', the whole image
+        r = self.predict(im, adapt_steps, key)
+        return PhotoResult(r.mask, r.face_mask, [FaceResult(None, 1.0, None, None, r)])
+    t0 = time.perf_counter(); found = detect_and_align(im, self.detector, self.size, self.frame); t_det = time.perf_counter() - t0
+    mask, face, faces = np.zeros(im.shape[:2], bool), np.zeros(im.shape[:2], bool), []
+    for k, (box, aligned, M) in enumerate(found):
+        r = self.predict(aligned, adapt_steps, key * 100 + k)
+        r.timings['detect_align'] = t_det / len(found)
         t0 = time.perf_counter()
-        par = self.parser(img[None])[0]; t0 = self._tick(t, mem, 'parse', t0)
-        ref = self.generator.generate(img[None], par[None], seed=self.seed, keys=[key])[0]; t0 = self._tick(t, mem, 'reference', t0)
-        E = self.backbone.encode(np.stack([img, ref]) if self.prompt_cfg.reference != 'raw' else img[None]); t0 = self._tick(t, mem, 'encode', t0)
-        P = token_region(par, self.backbone.grid).to(E.device)
-        tok, lab, con, _ = image_prompts(self.backbone, E[0], E[1], P, img.shape[:2], self.prompt_cfg)
-        pts = token_points(tok.cpu(), self.backbone.grid, img.shape[:2]).numpy(); self._tick(t, mem, 'fe_ps', t0)
-        return par, ref, E[0], pts, lab.cpu().numpy().astype(np.int8), con.cpu().numpy()
-
-    def predict(self, image,               # (H,W,3) uint8 RGB (any size; resized to the working frame)
-                adapt_steps:int=0,         # > 0: per-image regime with this many steps (fresh screening layer)
-                key:int=0):                # noise key of the reference (reproducibility across a batch)
-        "Segment the occluders of one face image."
-        img = self._frame(image); H0, W0 = np.asarray(image).shape[:2]
-        t, mem = {}, {}
-        if self.backbone.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.backbone.device)
-        par, ref, e, pts, lab, con = self._prompts(img, key, t, mem)
-        t0 = time.perf_counter()
-        slab = prompt_labels(lab, self.train_cfg.polarity); e = e[None]
-        if adapt_steps > 0:
-            torch.manual_seed(self.seed + key)
-            fresh = ScreeningLayer(self.backbone.dim, self.train_cfg.heads, identity=not self.train_cfg.screen)
-            self.model.screen.load_state_dict(fresh.state_dict())
-            lg, _, _ = fit_single(self.model, e, pts, slab, img.shape[:2], self.train_cfg.replace(adapt_steps=adapt_steps), self.seed + key)
-            self.model.screen.load_state_dict(self._general)
-        else:
-            with torch.no_grad():
-                self.model.screen.eval()
-                lg = self.model(e, self.model.tokens(pts, slab, img.shape[:2]), img.shape[:2]) if len(pts) else torch.full(img.shape[:2], 20.0)
-        self._tick(t, mem, 'decode', t0)
-        lg = lg.float().cpu().numpy()
-        occ, face = masks_from_logits(lg, par, self.train_cfg.polarity)
-        back = lambda m: cv2.resize(m.astype(np.uint8), (W0, H0), interpolation=cv2.INTER_NEAREST).astype(bool)
-        return OcclusionResult(back(occ), back(face), ref, par, pts, lab, con, lg, t, mem)
-
-    @property
-    def detector(self):
-        if self._detector is None or isinstance(self._detector, str):
-            from s3pot.align import load_detector
-            self._detector = load_detector(self._detector)
-        return self._detector
-
-    def predict_photo(self, image,          # (H,W,3) uint8 RGB photo, any size
-                      adapt_steps:int=0,    # per-image regime steps (0: general model)
-                      key:int=0):           # noise key (faces get key*100 + face index)
-        "Every face of a photo: detect, align into the frame, segment, map back at full resolution, merge. `NoFaceError` if none."
-        from s3pot.align import detect_and_align, unwarp_mask
-        im = np.asarray(image)
-        if not self.frame:   # aligned crops: one 'face', the whole image
-            r = self.predict(im, adapt_steps, key)
-            return PhotoResult(r.mask, r.face_mask, [FaceResult(None, 1.0, None, None, r)])
-        t0 = time.perf_counter(); found = detect_and_align(im, self.detector, self.size, self.frame); t_det = time.perf_counter() - t0
-        mask, face, faces = np.zeros(im.shape[:2], bool), np.zeros(im.shape[:2], bool), []
-        for k, (box, aligned, M) in enumerate(found):
-            r = self.predict(aligned, adapt_steps, key * 100 + k)
-            r.timings['detect_align'] = t_det / len(found)
-            t0 = time.perf_counter()
-            m, f = unwarp_mask(r.mask, M, im.shape), unwarp_mask(r.face_mask, M, im.shape)
-            r.timings['unwarp'] = time.perf_counter() - t0
-            mask |= m; face |= f
-            faces.append(FaceResult(tuple(round(float(v), 1) for v in box.box), float(box.score), M, box.landmarks, r, m))
-        return PhotoResult(mask, face & ~mask, faces)
+        m, f = unwarp_mask(r.mask, M, im.shape), unwarp_mask(r.face_mask, M, im.shape)
+        r.timings['unwarp'] = time.perf_counter() - t0
+        mask |= m; face |= f
+        faces.append(FaceResult(tuple(round(float(v), 1) for v in box.box), float(box.score), M, box.landmarks, r, m))
+    return PhotoResult(mask, face & ~mask, faces)
 
 # %% ../nbs/11_predict.ipynb #77680abd
 def overlay_image(image:np.ndarray, mask:np.ndarray, colour=(255, 0, 0), alpha:float=0.5):
@@ -234,6 +222,7 @@ def _inputs(path):
     names = {q.name for q in files}
     return [q for q in files if not (q.stem.endswith('_mask') and any(n.startswith(q.stem[:-5] + '.') for n in names))]
 
+# %% ../nbs/11_predict.ipynb #17a56503
 @cli('s3pot-segment')
 def segment_cli(src:str,                 # an image file or a folder of images
                 model:str='models/s3pot', # model folder (`S3POT.save_pretrained`) or a params file (e.g. profiles/paper/params.yaml)
@@ -282,19 +271,6 @@ def package_cli(variant:str='full',          # trained variant whose screening l
                 models:str='models',         # trained variants
                 out:str='models/s3pot'):     # model folder to write
     "Assemble a self-contained `S3POT` model folder (DVC stage `package`)."
-    from s3pot.core import read_params, load_params, ConfigError
-    from s3pot.parser import load_parser
-    from s3pot.generator import load_generator
-    from s3pot.train import variant_cfg
-    from s3pot.collect import CollectCfg
-    P = read_params(params); tcfg, ps = variant_cfg(P, variant)
-    pcfg = PromptCfg.from_dict((P.get('prompt_sets') or {}).get(ps, {}), where=f'prompt_sets.{ps}')
-    sam_cfg, base = load_params('sam', SamCfg, params), load_params('base', BaseCfg, params)
-    size = load_params('collect', CollectCfg, params).size
-
-    bb = SamBackbone.from_cfg(sam_cfg)
-    screen = ScreeningLayer(bb.dim, tcfg.heads, identity=not tcfg.screen)
-    screen.load_state_dict(torch.load(Path(models)/variant/'screen.pth', map_location='cpu', weights_only=True))
-    s3 = S3POT(load_parser(parser), load_generator(generator), bb, screen, pcfg, tcfg, size, base.seed, sam_cfg)
-    s3.save_pretrained(out, parser, generator)
+    from s3pot.build import build_from_pipeline
+    build_from_pipeline(variant, params, parser, generator, models).save_pretrained(out, parser, generator)
     print(f"s3pot-package: {variant} -> {out}")

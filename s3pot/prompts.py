@@ -7,6 +7,11 @@ from __future__ import annotations
 import math
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from .core import Config, save_npy, save_json, atomic_dir, progress
+from .core import BaseCfg, cli
 
 # %% auto #0
 __all__ = ['greedy_match_reference', 'greedy_match', 'sim_chunk', 'greedy_match_chunked', 'select_prompts', 'token_points',
@@ -68,12 +73,9 @@ def sim_chunk(n_cols:int,        # columns of the similarity matrix (raw tokens,
     "Rows per block so that `greedy_match_chunked`'s block buffers (about 12 bytes per entry of a block) fit `max_mb`."
     return max(1, int(max_mb * 2**20 // (12 * max(n_cols, 1))))
 
-def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or (R, D) row features when `Y` is given
-                         Y:torch.Tensor|np.ndarray=None, # (C, D) column features: S = X @ Y.T, computed block-wise
-                         chunk:int=256,               # rows of S computed (held) at once
-                         k:int=16,                    # candidates cached per row and per column between sweeps
-                         stats:dict=None):            # if given, filled with the number of sweeps and rounds
-    "`greedy_match` without holding S: fixed blocks of `chunk` rows, masks for matched rows/cols; the same matching."
+# %% ../nbs/08_prompts.ipynb #1e4c47a3
+def _as_blocks(X, Y):
+    "(X, R, C, block): `block(a, b)` is rows a:b of S, a slice of S = X or the product `X[a:b] @ Y.T`."
     X = torch.as_tensor(X)
     if Y is None:
         if not X.is_floating_point(): X = X.float()
@@ -84,6 +86,64 @@ def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or 
         X, Y = X.to(dt), Y.to(dt); R, C = X.shape[0], Y.shape[0]
         assert X.shape[1] == Y.shape[1], f"feature sizes differ: {tuple(X.shape)} vs {tuple(Y.shape)}"
         block = lambda a, b: X[a:b] @ Y.T
+    return X, R, C, block
+
+# %% ../nbs/08_prompts.ipynb #b15779cc
+def _sweep(block, edges, alive_r, alive_c, k, dtype):
+    "One pass over the row blocks: per alive row its best column and k best entries; per alive column its best row and k best entries."
+    R, C, dev = alive_r.numel(), alive_c.numel(), alive_r.device
+    L = dict(dtype=torch.long, device=dev)
+    ar_all, ac = alive_r.nonzero().squeeze(1), alive_c.nonzero().squeeze(1)
+    Ra, Ca = ar_all.numel(), ac.numel()
+    kr, kc = min(k, Ca), min(k, Ra)
+    rb = torch.full((R,), -1, **L)                                  # best column of each row
+    row_val = torch.empty(R, kr, dtype=dtype, device=dev); row_idx = torch.zeros(R, kr, **L)
+    cv = cb = None                                                  # best (value, row) of each alive column
+    col_val = torch.empty(0, Ca, dtype=dtype, device=dev); col_idx = torch.empty(0, Ca, **L)
+    for a, b in zip(edges[:-1], edges[1:]):
+        ar = alive_r[a:b].nonzero().squeeze(1)
+        if ar.numel() == 0: continue
+        Sb = block(a, b)                                            # always the same block: same bits
+        if ar.numel() < b - a: Sb = Sb[ar]
+        if Ca < C: Sb = Sb[:, ac]
+        rows = ar + a
+        rb[rows] = ac[Sb.argmax(1)]
+        tv, ti = Sb.topk(kr, 1); row_val[rows] = tv; row_idx[rows] = ac[ti]
+        mi = Sb.argmax(0); m = Sb.gather(0, mi[None])[0]
+        if cv is None: cv, cb = m, rows[mi]
+        else: up = m > cv; cv = torch.where(up, m, cv); cb = torch.where(up, rows[mi], cb)  # earlier row wins ties
+        n0 = col_val.shape[0]
+        tv, ti = torch.cat([col_val, Sb]).topk(min(kc, n0 + Sb.shape[0]), 0)
+        new = rows[(ti - n0).clamp(min=0)]
+        col_idx = new if n0 == 0 else torch.where(ti < n0, col_idx.gather(0, ti.clamp(max=n0 - 1)), new)
+        col_val = tv
+        del Sb, tv, ti, new
+    return ar_all, ac, rb, cb, row_val, row_idx, col_val, col_idx
+
+# %% ../nbs/08_prompts.ipynb #95320167
+def _cache_rounds(ar_all, ac, row_val, row_idx, col_val, col_idx, k, alive_r, alive_c, accept):
+    "Rounds of pairs proven mutually best by the (ordered) caches of the last sweep; returns how many rounds accepted pairs."
+    Ra, Ca, L = ar_all.numel(), ac.numel(), dict(dtype=torch.long, device=alive_r.device)
+    kr, kc, n = min(k, Ca), min(k, Ra), 0
+    while alive_r.any():
+        lr = alive_r[ar_all]; rows = ar_all[lr]
+        ci, ok_r = _first_alive(row_val[lr], row_idx[lr], alive_c, kr == Ca)
+        lc = alive_c[ac]; cols = ac[lc]
+        ri, ok_c = _first_alive(col_val[lc], col_idx[lc], alive_r, kc == Ra)
+        cbf = torch.full((alive_c.numel(),), -1, **L); cbf[cols[ok_c]] = ri[ok_c]
+        mutual = ok_r & (cbf[ci] == rows)
+        if not mutual.any(): break
+        n += 1; accept(rows[mutual], ci[mutual])
+    return n
+
+# %% ../nbs/08_prompts.ipynb #813260f4
+def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or (R, D) row features when `Y` is given
+                         Y:torch.Tensor|np.ndarray=None, # (C, D) column features: S = X @ Y.T, computed block-wise
+                         chunk:int=256,               # rows of S computed (held) at once
+                         k:int=16,                    # candidates cached per row and per column between sweeps
+                         stats:dict=None):            # if given, filled with the number of sweeps and rounds
+    "`greedy_match` without holding S: fixed blocks of `chunk` rows, masks for matched rows/cols; the same matching."
+    X, R, C, block = _as_blocks(X, Y)
     assert R <= C, f"need at most as many rows as columns, got {(R, C)}"
     assert chunk >= 1 and k >= 1, f"chunk and k must be >= 1, got {chunk}, {k}"
     dev, L = X.device, dict(dtype=torch.long, device=X.device)
@@ -95,31 +155,7 @@ def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or 
     while alive_r.any():
         # sweep: one exact round of mutually-best pairs, and fresh caches
         sweeps += 1; rounds += 1
-        ar_all, ac = alive_r.nonzero().squeeze(1), alive_c.nonzero().squeeze(1)
-        Ra, Ca = ar_all.numel(), ac.numel()
-        kr, kc = min(k, Ca), min(k, Ra)
-        rb = torch.full((R,), -1, **L)                                  # best column of each row
-        row_val = torch.empty(R, kr, dtype=X.dtype, device=dev); row_idx = torch.zeros(R, kr, **L)
-        cv = cb = None                                                  # best (value, row) of each alive column
-        col_val = torch.empty(0, Ca, dtype=X.dtype, device=dev); col_idx = torch.empty(0, Ca, **L)
-        for a, b in zip(edges[:-1], edges[1:]):
-            ar = alive_r[a:b].nonzero().squeeze(1)
-            if ar.numel() == 0: continue
-            Sb = block(a, b)                                            # always the same block: same bits
-            if ar.numel() < b - a: Sb = Sb[ar]
-            if Ca < C: Sb = Sb[:, ac]
-            rows = ar + a
-            rb[rows] = ac[Sb.argmax(1)]
-            tv, ti = Sb.topk(kr, 1); row_val[rows] = tv; row_idx[rows] = ac[ti]
-            mi = Sb.argmax(0); m = Sb.gather(0, mi[None])[0]
-            if cv is None: cv, cb = m, rows[mi]
-            else: up = m > cv; cv = torch.where(up, m, cv); cb = torch.where(up, rows[mi], cb)  # earlier row wins ties
-            n0 = col_val.shape[0]
-            tv, ti = torch.cat([col_val, Sb]).topk(min(kc, n0 + Sb.shape[0]), 0)
-            new = rows[(ti - n0).clamp(min=0)]
-            col_idx = new if n0 == 0 else torch.where(ti < n0, col_idx.gather(0, ti.clamp(max=n0 - 1)), new)
-            col_val = tv
-            del Sb, tv, ti, new
+        ar_all, ac, rb, cb, row_val, row_idx, col_val, col_idx = _sweep(block, edges, alive_r, alive_c, k, X.dtype)
         cbf = torch.full((C,), -1, **L); cbf[ac] = cb
         c = rb[ar_all]; mutual = cbf[c] == ar_all
         if not mutual.any(): raise RuntimeError('greedy_match_chunked: no progress (NaN similarities?)')
@@ -127,15 +163,8 @@ def greedy_match_chunked(X:torch.Tensor|np.ndarray,   # (R, C) similarities, or 
         # cheap rounds: pairs proven mutually best by the caches
         row_val, row_idx = _ordered(row_val[ar_all], row_idx[ar_all])
         col_val, col_idx = _ordered(col_val.T, col_idx.T)
-        while alive_r.any():
-            lr = alive_r[ar_all]; rows = ar_all[lr]
-            ci, ok_r = _first_alive(row_val[lr], row_idx[lr], alive_c, kr == Ca)
-            lc = alive_c[ac]; cols = ac[lc]
-            ri, ok_c = _first_alive(col_val[lc], col_idx[lc], alive_r, kc == Ra)
-            cbf = torch.full((C,), -1, **L); cbf[cols[ok_c]] = ri[ok_c]
-            mutual = ok_r & (cbf[ci] == rows)
-            if not mutual.any(): break
-            rounds += 1; accept(rows[mutual], ci[mutual])
+        rounds += _cache_rounds(ar_all, ac, row_val, row_idx, col_val, col_idx, k, alive_r, alive_c, accept)
+        del row_val, row_idx, col_val, col_idx                          # the next sweep makes fresh caches
     if stats is not None: stats.update(sweeps=sweeps, rounds=rounds)
     return match
 
@@ -157,6 +186,7 @@ def select_prompts(A_I:torch.Tensor,  # (C,h,w) enhanced raw features
     matched = torch.zeros(h * w, dtype=torch.bool, device=A_I.device); matched[match] = True
     return rows, matched[rows].long()
 
+# %% ../nbs/08_prompts.ipynb #78047c51
 def token_points(tokens:torch.Tensor, # (N,) flat token indices (row-major)
                  grid:tuple,          # (h, w) token grid
                  image_size:tuple):   # (H, W) of the frame the points live in
@@ -187,12 +217,6 @@ class ScreeningLayer(nn.Module):
         return (t, attn) if return_attn else t
 
 # %% ../nbs/08_prompts.ipynb #c8245508
-import json
-from dataclasses import dataclass
-from pathlib import Path
-from .core import Config, save_npy, save_json, atomic_dir, progress
-from .core import BaseCfg, cli
-
 @dataclass(frozen=True)
 class PromptCfg(Config):
     reference: str = 'reference'  # embedding kind of the reference: 'reference' (generator), 'oracle', 'flat'
@@ -202,6 +226,7 @@ class PromptCfg(Config):
     def __post_init__(self):
         if self.select not in ('greedy', 'threshold'): raise ValueError(f"prompts.select must be 'greedy' or 'threshold', got {self.select!r}")
 
+# %% ../nbs/08_prompts.ipynb #23f6044f
 def otsu(x:np.ndarray): # values
     "Otsu's threshold (scikit-image) of a set of values; the minimum for (numerically) constant input."
     from skimage.filters import threshold_otsu
@@ -209,6 +234,7 @@ def otsu(x:np.ndarray): # values
     if x.size == 0: return 0.0
     return float(x.min()) if x.max() - x.min() < 1e-6 else float(threshold_otsu(x))
 
+# %% ../nbs/08_prompts.ipynb #701c3c55
 def select_threshold(A_I, A_R, P, max_mb:float=16.):
     "Ablation: a raw token of P is positive when its best similarity to any reference face token exceeds Otsu's threshold."
     C = A_I.shape[0]
@@ -222,6 +248,7 @@ def select_threshold(A_I, A_R, P, max_mb:float=16.):
         for a in range(0, n, step): best = torch.maximum(best, (aR[rows[a:a + step]] @ aI[rows].T).max(0).values)
     return rows, (best >= otsu(best.numpy())).long()
 
+# %% ../nbs/08_prompts.ipynb #c6d992a5
 def image_prompts(backbone, E_I, E_R, P, image_size, cfg:PromptCfg=PromptCfg()):
     "FE + PS for one image: (tokens, labels, contrast, init_token)."
     from s3pot.features import enhance, FeatureCfg
@@ -230,6 +257,7 @@ def image_prompts(backbone, E_I, E_R, P, image_size, cfg:PromptCfg=PromptCfg()):
     tok, lab = sel(fe['A_I'], fe['A_R'], P)
     return tok, lab, fe['contrast'], fe['init_token']
 
+# %% ../nbs/08_prompts.ipynb #dcdf84e1
 def build_prompts(backbone,            # `SamBackbone` (frozen)
                   E_raw, E_ref,        # (N,C,h,w) raw / reference embeddings (memory maps are fine)
                   parsing,             # (N,H,W) predicted parsing of the raw images
@@ -251,6 +279,7 @@ def build_prompts(backbone,            # `SamBackbone` (frozen)
             'contrast': np.stack(cons) if cons else np.zeros((0, *backbone.grid), np.float16),
             'init': np.array(inits, np.int32)}
 
+# %% ../nbs/08_prompts.ipynb #3777c903
 class PromptSet:
     "Read access to one split of the prompts cache; `points(i)` are pixel coordinates in the aligned frame."
     def __init__(self, folder):

@@ -38,11 +38,13 @@ ABLATION_ROWS = {
 METRICS = ('occ_iou', 'face_iou', 'miou', 'f1', 'boundary_f')
 GROUPS = ('seen', 'held_out')
 
+# %% ../nbs/14_report.ipynb #5d5c47b8
 def load_eval(name:str, metrics_dir='metrics/eval'):
     "The report dict of one evaluated name, or None when it has not been run."
     p = Path(metrics_dir)/f'{name}.json'
     return json.loads(p.read_text()) if p.exists() else None
 
+# %% ../nbs/14_report.ipynb #9cfa1132
 def metric_table(names, metrics_dir='metrics/eval', groups=GROUPS, metrics=METRICS):
     "One row per name, columns '<group> <metric>' (NaN where a name or a value is missing) plus n per group."
     rows = []
@@ -56,12 +58,14 @@ def metric_table(names, metrics_dir='metrics/eval', groups=GROUPS, metrics=METRI
         rows.append(row)
     return pd.DataFrame(rows).set_index('name')
 
+# %% ../nbs/14_report.ipynb #12561934
 def main_table(metrics_dir='metrics/eval'):
     "The main comparison (method, regime, metrics)."
     t = metric_table(MAIN_ROWS, metrics_dir)
     t.insert(0, 'regime', [MAIN_ROWS[n][1] for n in t.index]); t.insert(0, 'method', [MAIN_ROWS[n][0] for n in t.index])
     return t
 
+# %% ../nbs/14_report.ipynb #63287eb6
 def ablation_table(metrics_dir='metrics/eval'):
     "The ablation table with the change of occluder IoU against `full`."
     t = metric_table(ABLATION_ROWS, metrics_dir)
@@ -82,6 +86,7 @@ def markdown(df:pd.DataFrame, index:bool=True, digits:int=3):
         lines.append('| ' + ' | '.join(vals) + ' |')
     return '\n'.join(lines)
 
+# %% ../nbs/14_report.ipynb #dd126c2d
 def display_table(t:pd.DataFrame, keep=('method', 'regime', 'change'), groups=GROUPS, metrics=('occ_iou', 'face_iou', 'miou', 'f1', 'boundary_f')):
     "Columns for reading: the text columns, then per group the metrics (headers like 'held-out occ IoU')."
     nice = {'occ_iou': 'occ IoU', 'face_iou': 'face IoU', 'miou': 'mIoU', 'f1': 'F1', 'boundary_f': 'bound. F', 'Δocc_iou': 'Δ occ IoU'}
@@ -97,6 +102,7 @@ def _plt():
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     return plt
 
+# %% ../nbs/14_report.ipynb #0cc2248f
 def family_figure(names, metrics_dir='metrics/eval', labels=None):
     "Grouped bars of occluder IoU per family."
     plt = _plt()
@@ -111,6 +117,7 @@ def family_figure(names, metrics_dir='metrics/eval', labels=None):
     ax.legend(fontsize=7, ncol=min(4, len(reps))); ax.grid(axis='y', alpha=.3); fig.tight_layout()
     return fig
 
+# %% ../nbs/14_report.ipynb #f9563c9c
 def fraction_figure(names, results_dir='results/eval', bins=(0, .1, .2, .3, .4, .5, .7, 1.0), labels=None):
     "Binned mean occluder IoU against the occluded fraction (from the per-image CSVs)."
     plt = _plt()
@@ -124,6 +131,7 @@ def fraction_figure(names, results_dir='results/eval', bins=(0, .1, .2, .3, .4, 
     ax.legend(fontsize=7); ax.grid(alpha=.3); fig.tight_layout()
     return fig
 
+# %% ../nbs/14_report.ipynb #88f240cc
 def pick_cases(per_image:pd.DataFrame, n_typical:int=3, n_worst:int=3):
     "Row positions: typical cases (closest to the median occluder IoU) then the worst ones."
     s = per_image.occ_iou.to_numpy()
@@ -132,6 +140,7 @@ def pick_cases(per_image:pd.DataFrame, n_typical:int=3, n_worst:int=3):
     typical = [int(i) for i in order if i not in worst][:n_typical]
     return typical + [int(i) for i in worst]
 
+# %% ../nbs/14_report.ipynb #6e2574be
 def qualitative_figure(rows:list, titles:list):
     "rows of (photo, reference, contrast (h,w), points (N,2), labels (N,), predicted occlusion, ground truth)."
     plt = _plt()

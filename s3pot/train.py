@@ -67,6 +67,7 @@ class ScreenedDecoder(torch.nn.Module):
                 image_size:tuple):        # (H, W)
         return self.backbone.decode(emb, sparse=self.screen(sparse), image_size=image_size)[0][0, 0]
 
+# %% ../nbs/10_train.ipynb #65ac8bfa
 def prompt_labels(labels, polarity='face'):
     "Labels given to SAM: as selected (1 = clean face) or flipped for occluder polarity."
     labels = np.asarray(labels).astype(np.int64)
@@ -86,6 +87,7 @@ class TrainData:
     def __len__(self): return len(self.idx)
     def embedding(self, k): return torch.from_numpy(np.asarray(self.emb[self.idx[k]], np.float32))[None]
 
+# %% ../nbs/10_train.ipynb #a8c5b762
 def image_loss(model, data:TrainData, k:int, loss_cfg:LossCfg):
     "Loss of image k (zero with a graph when it has no points)."
     if data.sparse[k] is None:
@@ -94,6 +96,7 @@ def image_loss(model, data:TrainData, k:int, loss_cfg:LossCfg):
     logits = model(data.embedding(k), data.sparse[k], data.image_size)
     return s3pot_loss(point_logits(logits, data.points[k]), data.labels[k], loss_cfg)
 
+# %% ../nbs/10_train.ipynb #ae4cad4e
 def _save_ckpt(path, screen, opt, sched, epoch, history):
     with atomic_write(path) as f:
         torch.save({'screen': screen.state_dict(), 'optimizer': opt.state_dict(), 'scheduler': sched.state_dict(),
@@ -149,6 +152,7 @@ def train_general(model:ScreenedDecoder, # backbone + screening layer to train
         if last is not None and main: _save_ckpt(last, model.screen, opt, sched, epoch, history)
     return history
 
+# %% ../nbs/10_train.ipynb #13a10587
 @torch.no_grad()
 def evaluate_loss(model, data:TrainData, loss_cfg:LossCfg):
     "Mean self-supervised loss over a dataset (no labels involved); under torchrun each rank takes a share, all get the mean."
@@ -229,6 +233,7 @@ def loss_figure(history, path):
     with atomic_write(path) as f: fig.savefig(f, format='png', dpi=90)
     plt.close(fig)
 
+# %% ../nbs/10_train.ipynb #8da48b7b
 @cli('s3pot-train')
 def train_cli(variant:str='full',              # variant name (key of `ablations` in params)
               params:str='params.yaml',        # params file
