@@ -37,7 +37,12 @@ $(STAMP): requirements.txt constraints.txt setup.py settings.ini
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
-install: $(STAMP)
+# s3pot/_modidx.py (nbdev's symbol index, for doc links) is generated and not committed: it is rewritten by every
+# export and only conflicts in merges. Every target that may read it makes it first.
+s3pot/_modidx.py: $(STAMP) $(wildcard nbs/*.ipynb)
+	@$(BIN)/nbdev_export
+
+install: $(STAMP) s3pot/_modidx.py
 
 # data/ is materialised offline from installed packages; its hash must equal the committed data.dvc.
 # `dvc commit` then fills the local DVC cache so that `dvc status` is clean. check_render.py then renders a small

@@ -11,6 +11,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from .core import Config, ConfigError, load_params, seed_everything, rng_for, atomic_write, atomic_dir, save_json, progress, project_root
 from .core import BaseCfg, cli, locate
+from fastcore.meta import delegates
 from .core import CLASSES, N_CLASSES
 from .parser import to_input, warmup_cosine, TrainCheckpoint, train_stage
 from fastcore.basics import patch
@@ -511,12 +512,9 @@ def run_generator_stage(cfg:GeneratorCfg, seed:int, data='artifacts/synthocc', o
 
 # %% ../nbs/05_generator.ipynb #103785b8
 @cli('s3pot-generator')
-def generator_cli(params:str='params.yaml',          # params file (sections `base`, `generator`)
-                  data:str='artifacts/synthocc',      # collected SynthOcc folder (train split: clean + parsing only)
-                  out:str='models/generator',         # output model folder
-                  ckpt:str='models/.generator.ckpt',  # resumable checkpoint ('' for none)
-                  metrics:str='metrics/generator.json'): # training summary and wall time ('' for none)
+@delegates(train_stage, but=['section', 'cfg_cls', 'run'])
+def generator_cli(**kwargs): # `train_stage`'s params, data, out, ckpt, metrics
     "Train the parsing-guided residual diffusion generator on clean faces (DVC stage `generator`)."
-    s = train_stage('generator', GeneratorCfg, run_generator_stage, params, data, out, ckpt, metrics)
+    s = train_stage('generator', GeneratorCfg, run_generator_stage, **kwargs)
     print(f"s3pot-generator: {s['steps']} steps on {s['n_train']} clean faces ({s['parameters'] / 1e6:.2f} M parameters) "
-          f"in {s['train_seconds']:.0f} s, final loss {s['final_loss']} -> {out}")
+          f"in {s['train_seconds']:.0f} s, final loss {s['final_loss']} -> {s['out']}")

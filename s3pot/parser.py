@@ -11,6 +11,7 @@ import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from .core import Config, ConfigError, load_params, seed_everything, atomic_write, atomic_dir, save_json, progress, project_root
 from .core import BaseCfg, cli, locate, CLASSES, N_CLASSES
+from fastcore.meta import delegates
 
 # %% auto #0
 __all__ = ['CELEBAMASK_CLASSES', 'BISENET_CLASSES', 'LABEL_MAPS', 'FORMAT', 'to12', 'ParserNet', 'ParserCfg', 'to_input',
@@ -423,21 +424,25 @@ def run_parser_stage(cfg:ParserCfg, seed:int, data='artifacts/synthocc', out='mo
 def train_stage(section:str,  # the stage's section of the params file, e.g. 'parser'
                 cfg_cls:type, # its `Config` class
                 run,          # the stage: run(cfg, seed, data, out, ckpt) -> summary dict
-                params, data, out, ckpt:str, metrics:str) -> dict: # the command line's arguments
-    "Load `base` + `section` from `params`, run the stage, save its summary to `metrics`; returns the summary."
+                params:str='params.yaml',       # params file (sections `base` and the stage's own)
+                data:str='artifacts/synthocc',  # collected SynthOcc folder (train split: clean + parsing only)
+                out:str=None,                   # output model folder (default: models/<stage>)
+                ckpt:str=None,                  # resumable checkpoint (default: models/.<stage>.ckpt; '' for none)
+                metrics:str=None) -> dict:      # training summary and wall times (default: metrics/<stage>.json; '' for none)
+    "Load `base` + `section` from `params`, run the stage, save its summary to `metrics`; returns the summary (and `out`)."
+    out = out or f'models/{section}'
+    ckpt = f'models/.{section}.ckpt' if ckpt is None else ckpt
+    metrics = f'metrics/{section}.json' if metrics is None else metrics
     base, cfg = load_params('base', BaseCfg, params), load_params(section, cfg_cls, params)
     s = run(cfg, base.seed, data, out, ckpt or None)
     if metrics: save_json(metrics, s)
-    return s
+    return dict(s, out=str(out))
 
 # %% ../nbs/04_parser.ipynb #78ea8a9d
 @cli('s3pot-parser')
-def parser_cli(params:str='params.yaml',        # params file (sections `base`, `parser`)
-               data:str='artifacts/synthocc',    # collected SynthOcc folder (train split: clean + parsing only)
-               out:str='models/parser',          # output model folder
-               ckpt:str='models/.parser.ckpt',   # resumable checkpoint ('' for none)
-               metrics:str='metrics/parser.json'): # training summary and wall times ('' for none)
+@delegates(train_stage, but=['section', 'cfg_cls', 'run'])
+def parser_cli(**kwargs): # `train_stage`'s params, data, out, ckpt, metrics
     "Train the 12-class face parser on clean faces (DVC stage `parser`)."
-    s = train_stage('parser', ParserCfg, run_parser_stage, params, data, out, ckpt, metrics)
+    s = train_stage('parser', ParserCfg, run_parser_stage, **kwargs)
     extra = f", clean val mIoU {s['val_miou_clean']:.3f}" if 'val_miou_clean' in s else ''
-    print(f"s3pot-parser: {s['steps']} steps on {s['n_train']} clean faces in {s['train_seconds']:.0f} s{extra} -> {out}")
+    print(f"s3pot-parser: {s['steps']} steps on {s['n_train']} clean faces in {s['train_seconds']:.0f} s{extra} -> {s['out']}")

@@ -168,7 +168,7 @@ def fit_single(model:ScreenedDecoder, # backbone + a screening layer (its weight
                cfg:TrainCfg, seed:int=0):
     "Fit the screening layer on one image (early stopping, wall-time budget); returns (logits, steps, seconds)."
     torch.manual_seed(seed)
-    if len(points) == 0 or not cfg.screen:
+    if len(points) == 0 or not cfg.screen or getattr(model.screen, 'identity', False):   # nothing to fit
         with torch.no_grad(): return model(emb, model.tokens(points, labels, image_size), image_size), 0, 0.0
     sparse = model.tokens(points, labels, image_size)
     pts, lab = torch.as_tensor(points), torch.as_tensor(labels)
