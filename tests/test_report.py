@@ -75,3 +75,28 @@ def test_report_tables_from_metric_files(tmp_path):
     assert a.loc['no_pun', 'held_out Δocc_iou'] == pytest.approx(a.loc['no_pun', 'held_out occ_iou'] - a.loc['full', 'held_out occ_iou'])
     md = markdown(display_table(a))
     assert md.count('\n') == len(a) + 1
+
+_STATUS = '{"parser": [{"changed deps": {"artifacts/synthocc/train/clean.npy": "modified"}}], "report": ["changed command"]}'
+
+def test_repro_timed_announces_foundation_retraining(tmp_path):
+    "Before retraining a foundation stage, `make repro` says which one, why, and how long it took from scratch."
+    env = _fake_dvc(tmp_path, f"""if [ "$1" = status ]; then echo '{_STATUS}'; exit 0; fi
+echo "Running stage '$2':"
+""")
+    (tmp_path/'metrics').mkdir()
+    (tmp_path/'metrics/pipeline_time_scratch.json').write_text(json.dumps({'stages': {'parser': 385.0}}))
+    r = subprocess.run([sys.executable, ROOT/'scripts/repro_timed.py'], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "foundation stage 'parser' will be RETRAINED" in r.stdout and 'took 6 min' in r.stdout
+    assert 'because: deps artifacts/synthocc/train/clean.npy modified' in r.stdout and 'check_render.py' in r.stdout
+    assert "'report'" not in r.stdout.split('RETRAINED')[0]            # only foundation stages are announced
+    r = subprocess.run([sys.executable, ROOT/'scripts/repro_timed.py'], cwd=tmp_path, env=dict(env, S3POT_NO_RETRAIN='1'),
+                       capture_output=True, text=True)
+    assert r.returncode == 3 and 'stopping before retraining' in r.stderr
+
+def test_repro_timed_quiet_when_nothing_is_retrained(tmp_path):
+    env = _fake_dvc(tmp_path, """if [ "$1" = status ]; then echo '{}'; exit 0; fi
+echo "Stage 'collect' didn't change, skipping"
+""")
+    r = subprocess.run([sys.executable, ROOT/'scripts/repro_timed.py'], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert r.returncode == 0 and 'RETRAINED' not in r.stdout
