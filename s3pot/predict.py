@@ -72,7 +72,8 @@ class S3POT:
                  frame:str='', detector=None):
         self.parser, self.generator, self.backbone = parser, generator, backbone
         self.model = ScreenedDecoder(backbone, screen)
-        self.prompt_cfg, self.train_cfg, self.size, self.seed, self.sam_cfg = prompt_cfg, train_cfg, size, seed, sam_cfg
+        self.prompt_cfg, self.train_cfg, self.size, self.seed = prompt_cfg, train_cfg, size, seed
+        self.sam_cfg = sam_cfg or backbone.cfg   # the architecture a packaged model must rebuild
         self.frame, self._detector = frame, detector   # frame '': inputs are aligned crops; 'ffhq' / 'synthocc': detect and align
         self._general = {k: v.clone() for k, v in screen.state_dict().items()}
 
@@ -120,7 +121,8 @@ def save_pretrained(self:S3POT, folder, parser_dir, generator_dir):
         with atomic_write(tmp/'sam.pth') as f: torch.save(self.backbone.sam.state_dict(), f)
         with atomic_write(tmp/'screen.pth') as f: torch.save(self._general, f)
         shutil.copytree(parser_dir, tmp/'parser'); shutil.copytree(generator_dir, tmp/'generator')
-        sam = (self.sam_cfg or SamCfg()).to_dict(); sam['checkpoint'] = 'sam.pth'
+        if self.sam_cfg is None: raise ValueError("save_pretrained: the SAM's config is unknown (build the backbone with `SamBackbone.from_cfg` or pass `sam_cfg`)")
+        sam = self.sam_cfg.to_dict(); sam['checkpoint'] = 'sam.pth'
         save_json(tmp/'s3pot.json', {'format': 's3pot/1', 'size': self.size, 'seed': self.seed, 'sam': sam,
                                      'prompts': self.prompt_cfg.to_dict(), 'train': self.train_cfg.to_dict()})
     return Path(folder)

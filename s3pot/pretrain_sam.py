@@ -849,7 +849,7 @@ def prediction_figure(sam, cfg:PretrainCfg, seed:int, n:int=6, size:int=128):
         _click_row(sam, axs[:2, j], im[j], tg[j])
         _dense_panel(sam, axs[2, j], im[j], tg[j])
         if j < len(hi): _dense_panel(sam, axs[3, j], im[hi[j]], tg[hi[j]], 'holes/pieces, dense')
-        if te is None: continue
+        if te is None or j >= len(te['image']): continue   # a test split smaller than the figure
         parts = face_parts(te['parsing'][j:j + 1], cfg.face_min_area)
         if parts:
             _, c, pm = parts[(3 * j) % len(parts)]

@@ -217,15 +217,16 @@ def _predict_masks(dec:MaskDecoder,     # the stock mask decoder
 class SamBackbone(nn.Module):
     "A frozen `Sam` with SAM's own pre/post-processing, batched encoding, prompt-aware features and decoding."
     def __init__(self, sam:Sam, # a stock `segment_anything` model
-                 name:str='sam'): # its name (for messages and cache metadata)
+                 name:str='sam',  # its name (for messages and cache metadata)
+                 cfg:SamCfg=None): # the config it was built from (`from_cfg`), saved with packaged models
         super().__init__()
-        self.sam, self.name = sam, name
+        self.sam, self.name, self.cfg = sam, name, cfg
         self.transform = ResizeLongestSide(sam.image_encoder.img_size)
 
     @classmethod
     def from_cfg(cls, cfg:SamCfg): # `sam` section of params.yaml
         "Build from a `SamCfg` (model name, checkpoint, tiny architecture)."
-        return cls(build_sam(cfg.model, cfg.checkpoint, cfg), cfg.model)
+        return cls(build_sam(cfg.model, cfg.checkpoint, cfg), cfg.model, cfg)
 
     @property
     def img_size(self): return self.sam.image_encoder.img_size

@@ -50,15 +50,22 @@ def foundation_changes(dvcfile='dvc.yaml'):
     except ValueError: return {}
     return {k: _reasons(st[k]) for k in FOUNDATION if k in st}
 
+OWN_TIME = {'pretrain_sam': 'metrics/sam_tiny.json'}   # stages whose metrics record their last training time
+
 def scratch_seconds():
-    try: return json.loads(Path('metrics/pipeline_time_scratch.json').read_text())['stages']
-    except (OSError, ValueError, KeyError): return {}
+    "Seconds per stage of the committed from-scratch run; a stage's own metrics (`train_seconds`) when newer."
+    try: secs = dict(json.loads(Path('metrics/pipeline_time_scratch.json').read_text())['stages'])
+    except (OSError, ValueError, KeyError): secs = {}
+    for stage, p in OWN_TIME.items():
+        try: secs[stage] = float(json.loads(Path(p).read_text())['train_seconds'])
+        except (OSError, ValueError, KeyError, TypeError): pass
+    return secs
 
 def announce_retraining(changed, forced=False):
     "Say plainly which foundation stage is about to be retrained, why, and how long it took from scratch."
     secs = scratch_seconds()
     for stage, why in changed.items():
-        t = f"; it took {secs[stage] / 60:.0f} min in the committed from-scratch run" if stage in secs else ''
+        t = f"; it took {secs[stage] / 60:.0f} min in the committed run" if stage in secs else ''
         print(f"repro_timed: NOTE: foundation stage '{stage}' will be RETRAINED (its committed checkpoint replaced){t}", flush=True)
         for w in ([] if forced else why[:6]): print(f"    because: {w}", flush=True)
     if forced: print("    because: -f (every stage runs)", flush=True)

@@ -76,7 +76,8 @@ def test_report_tables_from_metric_files(tmp_path):
     md = markdown(display_table(a))
     assert md.count('\n') == len(a) + 1
 
-_STATUS = '{"parser": [{"changed deps": {"artifacts/synthocc/train/clean.npy": "modified"}}], "report": ["changed command"]}'
+_STATUS = ('{"parser": [{"changed deps": {"artifacts/synthocc/train/clean.npy": "modified"}}], "report": ["changed command"], '
+           '"pretrain_sam": [{"changed deps": {"s3pot/sam.py": "modified"}}]}')
 
 def test_repro_timed_announces_foundation_retraining(tmp_path):
     "Before retraining a foundation stage, `make repro` says which one, why, and how long it took from scratch."
@@ -84,10 +85,12 @@ def test_repro_timed_announces_foundation_retraining(tmp_path):
 echo "Running stage '$2':"
 """)
     (tmp_path/'metrics').mkdir()
-    (tmp_path/'metrics/pipeline_time_scratch.json').write_text(json.dumps({'stages': {'parser': 385.0}}))
+    (tmp_path/'metrics/pipeline_time_scratch.json').write_text(json.dumps({'stages': {'parser': 385.0, 'pretrain_sam': 60.0}}))
+    (tmp_path/'metrics/sam_tiny.json').write_text(json.dumps({'train_seconds': 3000.0}))   # newer than the scratch run
     r = subprocess.run([sys.executable, ROOT/'scripts/repro_timed.py'], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "foundation stage 'parser' will be RETRAINED" in r.stdout and 'took 6 min' in r.stdout
+    assert "foundation stage 'pretrain_sam' will be RETRAINED" in r.stdout and 'took 50 min' in r.stdout   # its own metrics win
     assert 'because: deps artifacts/synthocc/train/clean.npy modified' in r.stdout and 'check_render.py' in r.stdout
     assert "'report'" not in r.stdout.split('RETRAINED')[0]            # only foundation stages are announced
     r = subprocess.run([sys.executable, ROOT/'scripts/repro_timed.py'], cwd=tmp_path, env=dict(env, S3POT_NO_RETRAIN='1'),

@@ -64,8 +64,10 @@ def _fake_synthocc(root, n=4, size=128):
         (root/split).mkdir(parents=True)
         ims = rng.integers(0, 256, (n, size, size, 3), dtype=np.uint8)
         par = np.zeros((n, size, size), np.uint8); par[:, 30:100, 30:100] = 6; par[:, 50:60, 40:55] = 3; par[:, 50:60, 75:90] = 3
+        gt = np.zeros((n, size, size), np.uint8); gt[:, 70:100, 40:90] = 1   # an occluder over the lower face
         np.save(root/split/'image.npy', ims); np.save(root/split/'clean.npy', ims); np.save(root/split/'parsing.npy', par)
-        rows += [{'id': f'{split}_{i:05d}', 'split': split} for i in range(n)]
+        np.save(root/split/'gt.npy', gt)
+        rows += [{'id': f'{split}_{i:05d}', 'split': split, 'family': 'shape', 'held_out': int(i % 2)} for i in range(n)]
     pd.DataFrame(rows).to_csv(root/'manifest.csv', index=False)
 
 def test_pretrain_and_embed_cli(tmp_path, textures):
@@ -73,7 +75,7 @@ def test_pretrain_and_embed_cli(tmp_path, textures):
     (tmp_path/'params.yaml').write_text(f"""
 base: {{seed: 3}}
 sam: {{model: tiny, checkpoint: {tmp_path/'m.pth'}}}
-pretrain_sam: {{steps: 3, batch_size: 2, warmup: 1, eval_every: 0, eval_scenes: 4, face_eval_n: 2, max_clicks: 3,
+pretrain_sam: {{steps: 3, batch_size: 2, warmup: 1, eval_every: 0, eval_scenes: 4, face_eval_n: 2, oracle_n: 4, max_clicks: 3,
                dense_max: 32, threads: 1, textures: {textures}, synthocc: {tmp_path/'ds'}}}
 embed: {{splits: [train, test], src: {tmp_path/'ds'}, batch_size: 3, threads: 1}}
 """)
@@ -81,7 +83,8 @@ embed: {{splits: [train, test], src: {tmp_path/'ds'}, batch_size: 3, threads: 1}
                 '--figure', tmp_path/'fig.png', '--curve', tmp_path/'c.csv')
     assert r.returncode == 0, r.stderr
     m = json.loads((tmp_path/'m.json').read_text())
-    assert set(m['generic_miou']) == {'1', '3', '5', 'dense'} and 0 <= m['face_parts_miou_1pt'] <= 1 and m['train_seconds'] > 0
+    assert set(m['generic_miou']) == {'1', '3', '5', 'dense', 'holes'} and 0 <= m['face_parts_miou_1pt'] <= 1 and m['train_seconds'] > 0
+    assert {k: set(v) for k, v in m['oracle_prompts'].items()} == {'face': {'seen', 'held_out'}, 'occluder': {'seen', 'held_out'}}
     assert m['face_parts']['parts'] == 6   # skin + two eyes per face
     assert (tmp_path/'fig.png').stat().st_size > 0
     build_sam('tiny', tmp_path/'m.pth')    # official format, loads through the builder
