@@ -117,11 +117,11 @@ def _tick(self:S3POT, t:dict, mem:dict, name:str, t0:float):
 @patch
 def save_pretrained(self:S3POT, folder, parser_dir, generator_dir):
     "Write a self-contained model folder (atomically)."
+    if self.sam_cfg is None: raise ValueError("save_pretrained: the SAM's config is unknown (build the backbone with `SamBackbone.from_cfg` or pass `sam_cfg`)")
     with atomic_dir(folder) as tmp:
         with atomic_write(tmp/'sam.pth') as f: torch.save(self.backbone.sam.state_dict(), f)
         with atomic_write(tmp/'screen.pth') as f: torch.save(self._general, f)
         shutil.copytree(parser_dir, tmp/'parser'); shutil.copytree(generator_dir, tmp/'generator')
-        if self.sam_cfg is None: raise ValueError("save_pretrained: the SAM's config is unknown (build the backbone with `SamBackbone.from_cfg` or pass `sam_cfg`)")
         sam = self.sam_cfg.to_dict(); sam['checkpoint'] = 'sam.pth'
         save_json(tmp/'s3pot.json', {'format': 's3pot/1', 'size': self.size, 'seed': self.seed, 'sam': sam,
                                      'prompts': self.prompt_cfg.to_dict(), 'train': self.train_cfg.to_dict()})
