@@ -36,11 +36,13 @@ class EmbedCfg(Config):
     batch_size: int = 64                               # images per encoder call
     threads: int = 2                                   # torch threads
     normalize: bool = True                             # SAM's pixel mean/std (False: the authors' [0,1] input, A3)
+    max_train: int = 0                                 # encode only the first N images of split 'train' (0: all)
 
     def __post_init__(self):
         bad = [k for k in self.kinds if k not in SOURCES]
         if bad: raise ValueError(f"embed.kinds: unknown {bad}; known: {list(SOURCES)}")
         if self.batch_size < 1: raise ValueError("embed.batch_size must be >= 1")
+        if self.max_train < 0: raise ValueError("embed.max_train must be >= 0")
 
 # %% ../nbs/06_cache.ipynb #449e21b6
 def file_md5(path, chunk=1 << 20):
@@ -87,16 +89,19 @@ def build_cache(bb:SamBackbone,        # frozen backbone
                 ims = np.load(p, mmap_mode='r')
                 if ims.ndim != 4 or ims.shape[-1] != 3 or ims.dtype != np.uint8:
                     raise ValueError(f"{p}: expected (N,H,W,3) uint8 images, got {ims.shape} {ims.dtype}")
+                total = len(ims)
+                if split == 'train' and cfg.max_train: ims = ims[:cfg.max_train]   # the rows train reads; the rest stay unencoded
                 rows = shard(len(ims), cfg.batch_size)   # this rank's whole batches (all rows in one process)
                 emb = encode_array(bb, ims[rows.start:rows.stop], cfg.batch_size, cfg.normalize, f'embed {split}/{kind}' if main else None)
                 emb = gather_array(emb)                  # rank 0: the one-process array; other ranks: None
                 if main: save_npy(tmp/split/f'{kind}.npy', emb)
-                entry[kind] = {'n': int(len(ims)), 'source': str(p), 'source_md5': file_md5(p) if main else None}
+                entry[kind] = {'n': int(len(ims)), 'of': int(total), 'source': str(p), 'source_md5': file_md5(p) if main else None}
             ns = {e['n'] for e in entry.values()}
             if len(ns) > 1: raise ValueError(f"split '{split}': kinds have different counts {entry}")
-            n = ns.pop()
-            ids = man[man.split == split]['id'].tolist() if man is not None else [f'{split}_{i:05d}' for i in range(n)]
-            if len(ids) != n: raise ValueError(f"{man_p}: {len(ids)} rows for split '{split}' but {n} images")
+            n, total = ns.pop(), entry[cfg.kinds[0]]['of']
+            ids = man[man.split == split]['id'].tolist() if man is not None else [f'{split}_{i:05d}' for i in range(total)]
+            if len(ids) != total: raise ValueError(f"{man_p}: {len(ids)} rows for split '{split}' but {total} images")
+            ids = ids[:n]
             if main:
                 with atomic_write(tmp/split/'index.csv', 'w') as f:
                     pd.DataFrame({'row': range(n), 'id': ids}).to_csv(f, index=False, lineterminator='\n')

@@ -301,10 +301,12 @@ def prompts_stage(backbone, cache, parsing_root:str, cfg:PromptCfg, out, splits=
         for s in splits:
             par = np.load(Path(parsing_root)/s/'parsing.npy', mmap_mode='r')
             meta['image_size'] = list(par.shape[1:3])
-            arrs = build_prompts(backbone, cache.array(s, 'raw'), cache.array(s, cfg.reference), par, cfg, f'prompts {s}')
+            E_raw = cache.array(s, 'raw')   # may hold fewer rows than the parsing (embed.max_train): the first ones
+            if len(par) < len(E_raw): raise ValueError(f"{Path(parsing_root)/s/'parsing.npy'}: {len(par)} parsings but {len(E_raw)} embedded images")
+            arrs = build_prompts(backbone, E_raw, cache.array(s, cfg.reference), par, cfg, f'prompts {s}')
             for k, v in arrs.items(): save_npy(tmp/s/f'{k}.npy', v)
             n_pos = int(arrs['labels'].sum()); n = int(len(arrs['labels']))
-            meta['splits'][s] = {'images': int(len(par)), 'points': n, 'negatives_share': round(1 - n_pos / max(n, 1), 4)}
+            meta['splits'][s] = {'images': int(len(arrs['init'])), 'points': n, 'negatives_share': round(1 - n_pos / max(n, 1), 4)}
         save_json(tmp/'meta.json', meta)
     return meta
 

@@ -259,6 +259,8 @@ def train_cli(variant:str='full',              # variant name (key of `ablations
         model = ScreenedDecoder(bb, ScreeningLayer(bb.dim, cfg.heads, identity=not cfg.screen))
         pr_tr = PromptSet(Path(prompts_root)/ps/train_split)
         n = len(pr_tr) if not cfg.max_images else min(cfg.max_images, len(pr_tr))
+        if cfg.max_images > len(pr_tr) and main:
+            print(f"s3pot-train: note: train.max_images {cfg.max_images} > the {len(pr_tr)} images with prompts in {pr_tr.folder}; using {len(pr_tr)}")
         size = tuple(pr_tr.meta['image_size'])
         tr = TrainData(model, cache.array(train_split), pr_tr, size, cfg.polarity, range(n), f'tokens {train_split}' if main else None)
         va = TrainData(model, cache.array(val_split), PromptSet(Path(prompts_root)/ps/val_split), size, cfg.polarity, None,
