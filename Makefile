@@ -80,7 +80,7 @@ test-sync: install
 	bash scripts/check_sync.sh
 
 test-nb: install data
-	S3POT_QUIET=1 nbdev_test --n_workers 1 --timing
+	S3POT_QUIET=1 nbdev_test --n_workers 2 --timing
 
 test-py: install data
 	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile

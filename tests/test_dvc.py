@@ -105,9 +105,9 @@ def test_closure_is_transitive():
 
 
 def test_embed_covers_the_train_images_train_reads():
-    "embed.max_train (rows of train encoded) must cover train.max_images, in the default and in the paper profile."
-    for p in ('params.yaml', 'profiles/paper/params.yaml'):
-        if not (ROOT/p).exists(): continue
-        P = yaml.safe_load((ROOT/p).read_text())
+    "embed.max_train (rows of train encoded) must cover train.max_images, in the default and in every profile."
+    from s3pot.core import read_params
+    for p in ('params.yaml', 'profiles/quick.yaml', 'profiles/paper/params.yaml'):
+        P = read_params(ROOT/p)
         enc, used = (P.get('embed') or {}).get('max_train', 0), (P.get('train') or {}).get('max_images', 0)
         assert enc == 0 or (used and used <= enc), f"{p}: embed.max_train {enc} encodes fewer train images than train.max_images {used} uses"
