@@ -18,4 +18,5 @@ start=$(date +%s)
 dvc repro
 dvc status dvc.yaml
 test -z "$(dvc status dvc.yaml --json | tr -d '{}[:space:]')" || { echo "quick_repro: dvc status not clean after repro" >&2; exit 1; }
+python scripts/check_mismatch.py
 echo "quick_repro: pipeline ran in $(( $(date +%s) - start )) s"
