@@ -21,6 +21,7 @@ MAIN_ROWS = {  # name: (method, regime)
     'untrained': ('S3POT prompts, no training', 'label-free baseline'),
     'full': ('**S3POT** (general model)', 'general'),
     'full_per_image': ('**S3POT** (per-image fitting)', 'per-image (test-time optimisation)'),
+    'full_iter': ('S3POT + iterative reference (ours, beyond the paper)', 'general, test-time loop'),
     'supervised': ('Supervised U-Net (upper bound)', '**uses ground-truth labels**'),
 }
 ABLATION_ROWS = {
