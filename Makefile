@@ -83,7 +83,7 @@ test-nb: install data
 	S3POT_QUIET=1 nbdev_test --n_workers 2 --timing
 
 test-py: install data
-	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile
+	S3POT_QUIET=1 $(PY) -m pytest tests -q -p no:cacheprovider -n 2 --dist loadfile --durations=12
 
 # the whole DVC pipeline at smoke size (profiles/quick.yaml), in a throw-away copy of the repo
 test-quick: install data
