@@ -22,6 +22,8 @@ MAIN_ROWS = {  # name: (method, regime)
     'full': ('**S3POT** (general model)', 'general'),
     'full_per_image': ('**S3POT** (per-image fitting)', 'per-image (test-time optimisation)'),
     'full_iter': ('S3POT + iterative reference (ours, beyond the paper)', 'general, test-time loop'),
+    'hybrid_sam': ('Hybrid prompts: fused token labels -> frozen SAM, occluder polarity (ours)', 'label-free, no training'),
+    'contrast_fusion': ('Contrast fusion: z(pixel) + z(FE token contrast) + Otsu (ours, beyond the paper)', 'label-free, no training'),
     'supervised': ('Supervised U-Net (upper bound)', '**uses ground-truth labels**'),
 }
 ABLATION_ROWS = {
@@ -34,6 +36,7 @@ ABLATION_ROWS = {
     'no_pun': 'no L_pun',
     'ref_oracle': 'oracle reference (true clean face)',
     'ref_flat': 'flat reference (parsing classes in mean colour)',
+    'full_occ': 'occluder polarity (SAM foreground = occluder; the switch the diagnosis favours)',
     'full_per_image': 'per-image regime',
 }
 METRICS = ('occ_iou', 'face_iou', 'miou', 'f1', 'boundary_f')
