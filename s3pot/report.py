@@ -20,7 +20,7 @@ MAIN_ROWS = {  # name: (method, regime)
     'single_point': ('SAM, single FE point', 'label-free baseline'),
     'untrained': ('S3POT prompts, no training', 'label-free baseline'),
     'full': ('**S3POT** (general model)', 'general'),
-    'full_per_image': ('**S3POT** (per-image fitting)', 'per-image (test-time optimisation)'),
+    'full_per_image': ('**S3POT** (per-image fitting)', 'per-image (test-time optimisation from the general model)'),
     'full_iter': ('S3POT + iterative reference (ours, beyond the paper)', 'general, test-time loop'),
     'hybrid_sam': ('Hybrid prompts: fused token labels -> frozen SAM, occluder polarity (ours)', 'label-free, no training'),
     'contrast_fusion': ('Contrast fusion: z(pixel) + z(FE token contrast) + Otsu (ours, beyond the paper)', 'label-free, no training'),
