@@ -217,6 +217,8 @@ def mismatch_cli(params:str='params.yaml',
     par = np.load(Path(reference_root)/split/'parsing.npy', mmap_mode='r')
     refs = np.load(Path(reference_root)/split/'reference.npy', mmap_mode='r')
     contrast_cfg = PromptCfg.from_dict(P['prompt_sets']['main'], where='prompt_sets.main')
+    if cfg.fusion and fcfg.prompt_set != 'main':   # the curve fuses the contrast of prompt set main, as feature_contrast uses it
+        raise ConfigError(f"{params}: mismatch.fusion scores contrast_fusion on prompt set 'main', but fusion.prompt_set is {fcfg.prompt_set!r}")
     t0 = time.time()
     curve, per0 = mismatch_curve(bb, ds, par, refs, cache.array(split, 'raw'), cache.array(split, 'reference'), decoders, cfg,
                                  bool(cache.meta.get('normalize', True)), contrast_cfg, fcfg if cfg.fusion else None)
