@@ -37,10 +37,13 @@ class EmbedCfg(Config):
     threads: int = 2                                   # torch threads
     normalize: bool = True                             # SAM's pixel mean/std (False: the authors' [0,1] input, A3)
     max_train: int = 0                                 # encode only the first N images of split 'train' (0: all)
+    test_kinds: tuple[str, ...] = ()                   # kinds encoded for the test split only (references swapped in at test time)
 
     def __post_init__(self):
-        bad = [k for k in self.kinds if k not in SOURCES]
+        bad = [k for k in (*self.kinds, *self.test_kinds) if k not in SOURCES]
         if bad: raise ValueError(f"embed.kinds: unknown {bad}; known: {list(SOURCES)}")
+        twice = sorted(set(self.kinds) & set(self.test_kinds))
+        if twice: raise ValueError(f"embed.test_kinds: {twice} already in embed.kinds")
         if self.batch_size < 1: raise ValueError("embed.batch_size must be >= 1")
         if self.max_train < 0: raise ValueError("embed.max_train must be >= 0")
 
@@ -83,7 +86,7 @@ def build_cache(bb:SamBackbone,        # frozen backbone
     with (atomic_dir(out) if main else nullcontext()) as tmp:
         for split in cfg.splits:
             entry = {}
-            for kind in cfg.kinds:
+            for kind in (*cfg.kinds, *(cfg.test_kinds if split == 'test' else ())):
                 p = Path(SOURCES[kind].format(src=cfg.src, ref=cfg.reference_root, split=split))
                 if not p.exists(): raise FileNotFoundError(f"{p}: source of embed kind '{kind}' for split '{split}' not found")
                 ims = np.load(p, mmap_mode='r')
@@ -157,5 +160,6 @@ def embed_cli(params:str='params.yaml',   # params file (sections `sam`, `embed`
         meta = build_cache(bb, cfg, out, sam_cfg.checkpoint)
     if meta is None: return   # not rank 0
     n = sum(v['n'] for s in meta['splits'].values() for v in s.values())
-    print(f"s3pot-embed: {n} images ({', '.join(cfg.kinds)}; {', '.join(meta['splits'])}) encoded by {sam_cfg.model} "
+    kinds = ', '.join(cfg.kinds) + (f" (test also {', '.join(cfg.test_kinds)})" if cfg.test_kinds else '')
+    print(f"s3pot-embed: {n} images ({kinds}; {', '.join(meta['splits'])}) encoded by {sam_cfg.model} "
           f"in {meta['seconds']:.0f} s -> {out} ({meta['dim']}x{meta['grid'][0]}x{meta['grid'][1]} float16 each)")

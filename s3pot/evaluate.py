@@ -185,6 +185,8 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
                  models:str='models',           # trained variants (<models>/<variant>/screen.pth)
                  prompts_root:str='artifacts/prompts',
                  embed_root:str='artifacts/embed',
+                 prompt_set:str=None,           # test-time prompt set (default: the variant's own; another one swaps the reference)
+                 name:str=None,                 # row name (default: <variant>, or <variant>_per_image)
                  **kwargs):                     # `score_split`'s split, metrics_dir, results_dir, time_dir
     "Score a variant on the test split (DVC stage `evaluate@<variant>`); imported photos: only those with ground truth."
     from s3pot.sam import SamCfg, SamBackbone
@@ -192,6 +194,9 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
     from s3pot.prompts import PromptSet, ScreeningLayer
     from s3pot.train import variant_cfg, ScreenedDecoder
     P = read_params(params); cfg, ps = variant_cfg(P, variant)
+    if prompt_set:
+        if prompt_set not in (P.get('prompt_sets') or {}): raise ConfigError(f"{params}: unknown prompt set {prompt_set!r}; defined: {sorted(P.get('prompt_sets') or {})}")
+        ps = prompt_set
     base, sam_cfg = load_params('base', BaseCfg, params), load_params('sam', SamCfg, params)
     seed_everything(base.seed); torch.set_num_threads(cfg.threads)
     bb = SamBackbone.from_cfg(sam_cfg)
@@ -213,6 +218,7 @@ def evaluate_cli(variant:str='full',            # variant (key of `ablations`)
             if not len(keep): return None
             occ, face, gt_occ, gt_face, man = occ[keep], face[keep], gt_occ[keep], gt_face[keep], man.iloc[keep].reset_index(drop=True)
         extra = {'regime': 'per_image' if per_image else 'general', 'variant': variant}
+        if prompt_set: extra['prompt_set'] = ps   # a reference swapped in at test time
         if per_image: extra.update(mean_steps=round(float(np.mean(info['steps'])), 2) if info['steps'] else 0)
         return occ, face, (gt_occ, gt_face), man, extra, {'seconds_per_image': round(secs / max(len(occ), 1), 4)}
-    score_split('s3pot-evaluate: ', f'{variant}_per_image' if per_image else variant, data, parsing_root, masks, **kwargs)
+    score_split('s3pot-evaluate: ', name or (f'{variant}_per_image' if per_image else variant), data, parsing_root, masks, **kwargs)

@@ -223,8 +223,10 @@ class PromptCfg(Config):
     select: str = 'greedy'        # 'greedy' (S3POT) or 'threshold' (ablation no_greedy)
     enhance: bool = True          # FE on (False: match raw encoder embeddings, ablation no_fe)
     init_at: str = 'corner'       # initial point at the patch 'corner' (authors) or 'centre'
+    splits: tuple[str, ...] = ('train', 'val', 'test') # splits `s3pot-prompts` computes (test only: a reference swapped in at test time)
     def __post_init__(self):
         if self.select not in ('greedy', 'threshold'): raise ValueError(f"prompts.select must be 'greedy' or 'threshold', got {self.select!r}")
+        if not self.splits: raise ValueError("prompts.splits must name at least one split")
 
 # %% ../nbs/08_prompts.ipynb #23f6044f
 def otsu(x:np.ndarray): # values
@@ -317,7 +319,7 @@ def prompts_cli(name:str='main',                      # prompt set (key of `prom
                 parsing_root:str='artifacts/reference', # predicted parsing per split (<root>/<split>/parsing.npy)
                 embed_root:str='artifacts/embed',     # embedding caches
                 out:str=None,                         # default artifacts/prompts/<name>
-                splits:str='train,val,test'):         # comma-separated splits (e.g. 'real' for imported photos)
+                splits:str=None):                     # comma-separated splits (e.g. 'real' for imported photos; default: the set's `splits`)
     "FE + PS for every image of every split, cached (DVC stage `prompts@<name>`)."
     from s3pot.core import read_params, ConfigError, load_params
     from s3pot.sam import SamCfg, SamBackbone
@@ -329,6 +331,6 @@ def prompts_cli(name:str='main',                      # prompt set (key of `prom
     torch.set_num_threads(2)
     bb = SamBackbone.from_cfg(sam_cfg)
     meta = prompts_stage(bb, EmbeddingCache(Path(embed_root)/sam_cfg.model), parsing_root, cfg, out or f'artifacts/prompts/{name}',
-                         tuple(x for x in splits.split(',') if x))
+                         tuple(x for x in splits.split(',') if x) if splits else cfg.splits)
     print('s3pot-prompts: ' + '; '.join(f"{s}: {v['images']} images, {v['points']} points, {v['negatives_share']:.1%} negative"
                                          for s, v in meta['splits'].items()))

@@ -106,9 +106,11 @@ class ReferenceCfg(Config):
     metrics_split: str = 'test'        # split the measurements use
     threads: int = 2                   # torch CPU threads
     figure_n: int = 16                 # samples in the test figure
+    max_train: int = 0                 # reference only the first N images of split 'train' (0: all)
 
     def __post_init__(self):
         if self.kind not in KINDS: raise ValueError(f"reference.kind must be one of {KINDS}, got {self.kind!r}")
+        if self.max_train < 0: raise ValueError("reference.max_train must be >= 0")
 
 # %% ../nbs/05b_reference.ipynb #93e06514
 def parse_images(parser:FaceParser, images, batch_size:int=64, desc:str=None) -> np.ndarray:
@@ -227,6 +229,7 @@ def _reference_split(cfg:ReferenceCfg, data, split:str, parser, gen, seed:int, m
     from s3pot.core import load_split
     d = load_split(data, split, keys=['image', 'clean'] if cfg.kind == 'oracle' else ['image'])
     img = np.asarray(d['image'])
+    if split == 'train' and cfg.max_train: img = img[:cfg.max_train]   # the rows the screening layer trains on
     rows = shard(len(img), cfg.batch_size); sl = slice(rows.start, rows.stop)   # whole batches (all rows in one process)
     pred = parse_images(parser, img[sl], cfg.batch_size, f'parse {split}' if main else None)
     keys = [(split, int(i)) for i in d['manifest']['index']]

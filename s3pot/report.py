@@ -34,8 +34,8 @@ ABLATION_ROWS = {
     'no_rec': 'no L_rec',
     'no_occ': 'no L_occ',
     'no_pun': 'no L_pun',
-    'ref_oracle': 'oracle reference (true clean face)',
-    'ref_flat': 'flat reference (parsing classes in mean colour)',
+    'ref_oracle': 'oracle reference at test time (layer of full, true clean face)',
+    'ref_flat': 'flat reference at test time (layer of full, parsing classes in mean colour)',
     'full_occ': 'occluder polarity (SAM foreground = occluder; the switch the diagnosis favours)',
     'full_per_image': 'per-image regime',
 }

@@ -53,3 +53,14 @@ def test_metrics_match_sklearn():
         assert pm.miou[i] == pytest.approx(jaccard_score(face_gt[i].ravel(), face_pred[i].ravel(), average='macro'))
     pooled = jaccard_score(gt.ravel(), pred.ravel())
     assert summarise(pm)['occ_iou_global'] == pytest.approx(pooled, abs=1e-4)
+
+def test_evaluate_unknown_swap_prompt_set_fails_clearly(tmp_path):
+    "`s3pot-evaluate --prompt_set` (a reference swapped in at test time) names the params file and the known sets, writes nothing."
+    import yaml
+    from conftest import run_cli
+    (tmp_path/'p.yaml').write_text(yaml.safe_dump({'prompt_sets': {'main': {}, 'oracle': {'reference': 'oracle', 'splits': ['test']}},
+                                                   'ablations': {'full': {'prompt_set': 'main'}}}))
+    r = run_cli('s3pot-evaluate', '--variant', 'full', '--prompt_set', 'orakel', '--name', 'ref_x', '--params', tmp_path/'p.yaml',
+                '--metrics_dir', tmp_path/'m', '--results_dir', tmp_path/'r', '--time_dir', tmp_path/'t', cwd=tmp_path)
+    assert r.returncode != 0 and "unknown prompt set 'orakel'" in r.stderr and "['main', 'oracle']" in r.stderr and str(tmp_path/'p.yaml') in r.stderr
+    assert not any((tmp_path/d).exists() for d in ('m', 'r', 't'))
